@@ -1,0 +1,78 @@
+"""Small networks for toy data: a plain MLP and a time-conditioned MLP."""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ._checks import check_points, check_positive_int
+
+__all__ = ["MLP", "TimeMLP", "sinusoidal_features"]
+
+
+def _mlp(d_in: int, d_out: int, hidden: int, depth: int) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    width = d_in
+    for _ in range(depth):
+        layers += [nn.Linear(width, hidden), nn.SiLU()]
+        width = hidden
+    layers.append(nn.Linear(width, d_out))
+    return nn.Sequential(*layers)
+
+
+class MLP(nn.Module):
+    """x -> y, both of dimension ``dim``: ``depth`` hidden layers of width ``hidden``, SiLU."""
+
+    def __init__(self, dim: int, hidden: int = 128, depth: int = 3):
+        super().__init__()
+        self.dim = check_positive_int("dim", dim)
+        self.net = _mlp(self.dim, self.dim, check_positive_int("hidden", hidden), check_positive_int("depth", depth))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_points("x", x, dim=self.dim, finite=False)
+        return self.net(x)
+
+
+def sinusoidal_features(c: torch.Tensor, n_features: int, max_period: float = 100.0) -> torch.Tensor:
+    """Sin/cos features of a scalar input ``c`` of shape (n,), with geometric frequencies.
+
+    The input should be of order one (e.g. k/N or log(sigma)/4): the lowest
+    frequency is 1/``max_period`` and the highest 1, in radians per unit of c.
+    """
+    n_features = check_positive_int("n_features", n_features, minimum=2)
+    if n_features % 2:
+        raise ValueError(f"n_features must be even, got {n_features}")
+    half = n_features // 2
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=c.device, dtype=c.dtype) / max(half - 1, 1))
+    angles = c[:, None] * freqs[None, :] * 2 * math.pi
+    return torch.cat([torch.sin(angles), torch.cos(angles)], dim=1)
+
+
+class TimeMLP(nn.Module):
+    """(x, c) -> y: an MLP on x concatenated with sinusoidal features of a scalar condition c.
+
+    ``c`` is whatever the caller feeds as the noise level (k/N, t, or log sigma / 4);
+    keeping it of order one matters more than the network's size.
+    """
+
+    def __init__(self, dim: int, hidden: int = 128, depth: int = 3, n_features: int = 16):
+        super().__init__()
+        self.dim = check_positive_int("dim", dim)
+        self.n_features = check_positive_int("n_features", n_features, minimum=2)
+        if self.n_features % 2:
+            raise ValueError(f"n_features must be even, got {n_features}")
+        self.net = _mlp(self.dim + self.n_features + 1, self.dim,
+                        check_positive_int("hidden", hidden), check_positive_int("depth", depth))
+
+    def forward(self, x: torch.Tensor, c: torch.Tensor | float) -> torch.Tensor:
+        check_points("x", x, dim=self.dim, finite=False)
+        c = torch.as_tensor(c, dtype=x.dtype, device=x.device)
+        if c.ndim == 0:
+            c = c.expand(x.shape[0])
+        if c.ndim == 2 and c.shape[1] == 1:
+            c = c[:, 0]
+        if c.shape != (x.shape[0],):
+            raise ValueError(f"c must be a scalar or have shape ({x.shape[0]},), got shape {tuple(c.shape)}")
+        h = torch.cat([x, c[:, None], sinusoidal_features(c, self.n_features)], dim=1)
+        return self.net(h)

@@ -1,0 +1,103 @@
+"""One training loop for every chapter: seeded, device-aware, AdamW, optional EMA."""
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from ._checks import check_callable, check_points, check_positive_float, check_positive_int, check_probability
+from .device import get_device, make_generator
+
+__all__ = ["train", "TrainResult", "LossFn"]
+
+LossFn = Callable[[nn.Module, torch.Tensor, torch.Generator], torch.Tensor]
+"""A loss takes (model, batch of clean data x0, generator) and returns a scalar tensor."""
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns: the trained model, its EMA copy (or None) and the loss curve."""
+
+    model: nn.Module
+    ema: nn.Module | None
+    losses: list[float] = field(default_factory=list)
+
+    @property
+    def best(self) -> nn.Module:
+        """The EMA model when there is one, otherwise the trained model."""
+        return self.ema if self.ema is not None else self.model
+
+
+def _progress_enabled(progress: bool | None) -> bool:
+    if progress is not None:
+        return progress
+    return not os.environ.get("CI") and not os.environ.get("COURSE_QUIET")
+
+
+def train(
+    model: nn.Module,
+    loss_fn: LossFn,
+    data: torch.Tensor,
+    *,
+    steps: int = 2000,
+    batch_size: int = 256,
+    lr: float = 2e-3,
+    weight_decay: float = 0.0,
+    ema_decay: float | None = None,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    progress: bool | None = None,
+) -> TrainResult:
+    """Train ``model`` with AdamW on mini-batches of ``data`` drawn with replacement.
+
+    Each step draws a batch x0 from ``data`` and minimises ``loss_fn(model, x0, generator)``.
+    The learning rate decays with a cosine schedule to 10 % of ``lr``. With ``ema_decay``
+    (e.g. 0.999) an exponential moving average of the weights is kept and returned as ``ema``.
+    Seeded: the same ``seed`` gives the same model. The progress bar is silent when the
+    environment variable ``CI`` is set (or with ``progress=False``).
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_callable("loss_fn", loss_fn)
+    check_points("data", data)
+    steps = check_positive_int("steps", steps)
+    batch_size = check_positive_int("batch_size", batch_size)
+    lr = check_positive_float("lr", lr)
+    weight_decay = check_positive_float("weight_decay", weight_decay, allow_zero=True)
+    if ema_decay is not None:
+        ema_decay = check_probability("ema_decay", ema_decay)
+    device = torch.device(device) if device is not None else get_device()
+
+    torch.manual_seed(seed)  # for any randomness inside the model itself
+    generator = make_generator(seed)
+    model.to(device).train()
+    data = data.to(device)
+    ema = copy.deepcopy(model).eval().requires_grad_(False) if ema_decay is not None else None
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps, eta_min=0.1 * lr)
+
+    losses: list[float] = []
+    bar = tqdm(range(steps), desc="training", disable=not _progress_enabled(progress), leave=False)
+    for _ in bar:
+        idx = torch.randint(0, data.shape[0], (batch_size,), generator=generator).to(device)
+        loss = loss_fn(model, data[idx], generator)
+        if loss.ndim != 0:
+            raise ValueError(f"loss_fn must return a scalar tensor, got shape {tuple(loss.shape)}")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        if ema is not None:
+            with torch.no_grad():
+                for p_ema, p in zip(ema.parameters(), model.parameters()):
+                    p_ema.lerp_(p, 1.0 - ema_decay)
+        losses.append(loss.item())
+        if len(losses) % 100 == 0:
+            bar.set_postfix(loss=f"{sum(losses[-100:]) / 100:.4f}")
+    model.eval()
+    return TrainResult(model=model, ema=ema, losses=losses)
