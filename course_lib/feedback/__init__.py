@@ -1,0 +1,1 @@
+"""Feedback functions for the exercises: each chapter module checks a student answer."""
