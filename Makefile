@@ -1,14 +1,21 @@
-# The course's two commands: `make book` builds the website, `make test` runs every check.
-# Both create .venv from the pinned requirements.txt when it is missing.
+# The course's commands (see README.md):
+#   make book          instructor website (solutions in dropdowns)  -> _build/html
+#   make book-student  student website (no solutions at all)        -> _build/student/_build/html
+#   make test          every check (what .ci/run runs)
+# All create .venv from the pinned requirements.txt when it is missing.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+JB     := $(BIN)/jupyter-book build . -W --keep-going
+SITE   := book/_ext/course_site.py
+STUDENT_HTML := _build/student/_build/html
+NOTEBOOKS := $(wildcard book/*.ipynb)
 export COURSE_QUIET := 1
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install book book-student test unit nbval book-strict clean
+.PHONY: install book book-student student-notebooks test unit nbval browser install-check clean
 install: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
@@ -18,21 +25,43 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-## The instructor website (solutions visible) in _build/html; re-runs only changed notebooks.
+## The instructor website in _build/html; re-executes only changed notebooks (jupyter-cache).
 book: $(STAMP)
-	$(BIN)/jupyter-book build . -W --keep-going
+	$(JB)
 
-## Every check: unit tests, notebooks re-executed by nbval, then the site built with warnings as errors.
-test: $(STAMP)
-	$(BIN)/python -m pytest -q tests
-	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env book
-	$(BIN)/jupyter-book build . -W --keep-going
+## The student website: same sources, every solution removed, Colab buttons on the `student` branch.
+## Shares the execution cache with `make book`, so after it nothing is re-executed.
+book-student: $(STAMP)
+	$(BIN)/python $(SITE) config _config.yml _config_student.yml _build/_config_student.yml
+	$(JB) --config _build/_config_student.yml --path-output _build/student
+	$(BIN)/python $(SITE) check $(STUDENT_HTML)
+
+## Student copies of the notebooks (solution cells removed) for the `student` branch.
+student-notebooks:
+	$(BIN)/python $(SITE) strip _build/student-notebooks/book $(NOTEBOOKS)
+
+## Every check: unit tests, notebooks re-executed by nbval, both sites built with warnings as
+## errors, the install path, then the sites checked in headless Chromium.
+test: unit nbval book book-student install-check browser
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q tests --ignore=tests/browser
 
+## nbval exits 5 when it collects nothing; with no notebook yet there is nothing to check.
 nbval: $(STAMP)
-	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env book
+ifneq ($(NOTEBOOKS),)
+	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env $(NOTEBOOKS)
+else
+	@echo "nbval: no notebooks in book/ yet"
+endif
+
+## pip-installs the repository into a fresh virtual environment and imports it elsewhere.
+install-check: $(STAMP)
+	$(BIN)/python tests/install_check.py
+
+## Headless Chromium on the built sites (needs `make book book-student`; see tests/browser/).
+browser: $(STAMP)
+	$(BIN)/python -m pytest -q tests/browser
 
 clean:
 	rm -rf _build

@@ -3,6 +3,7 @@
 One module per concept; see each module's docstring. Chapters import from here.
 """
 from .device import get_device, make_generator
+from . import data, distributions, metrics  # noqa: E402,F401  (toy data, exact denoisers, metrics)
 
 __version__ = "0.1.0"
 __all__ = ["get_device", "make_generator", "__version__"]

@@ -7,10 +7,11 @@ import math
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_positive_float
-from .device import randn
+from ._checks import check_callable, check_choice, check_generator, check_points, check_positive_float
+from .device import rand, randn
+from .processes import EDM, DDPMChain, Process
 
-__all__ = ["one_shot_loss"]
+__all__ = ["one_shot_loss", "ddpm_eps_loss", "dsm_loss", "edm_loss"]
 
 
 def one_shot_loss(alpha: float, *, target: str = "x0"):
@@ -31,5 +32,115 @@ def one_shot_loss(alpha: float, *, target: str = "x0"):
         x_T = alpha * x0 + beta * eps
         want = x0 if target == "x0" else eps
         return ((model(x_T) - want) ** 2).sum(dim=1).mean()
+
+    return loss
+
+
+def _eps_hat(model: nn.Module, x: torch.Tensor, t: torch.Tensor, process) -> torch.Tensor:
+    """eps_hat from a wrapper (``model.eps``) or, for a bare network, its output at c = condition(t)."""
+    if hasattr(model, "eps"):
+        return model.eps(x, t)
+    return model(x, process.condition(t).to(dtype=x.dtype, device=x.device))
+
+
+def _check_model_input(model, x0, generator):
+    if not isinstance(model, nn.Module) and not callable(model):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_points("x0", x0)
+    check_generator(generator)
+
+
+def ddpm_eps_loss(chain: DDPMChain):
+    """Ho et al. (2020) simple loss: k ~ U{1..N}, x_k = alpha_k x0 + beta_k eps,
+    loss = E ||eps_hat(x_k, k) - eps||^2 (sum over coordinates, mean over the batch).
+
+    ``model`` is a wrapper from :mod:`course_lib.params` (its ``eps(x, k)`` is used, so an
+    X0Denoiser works too) or a bare network ``net(x, c)`` predicting eps with c = k/N.
+    """
+    if not isinstance(chain, DDPMChain):
+        raise TypeError(f"chain must be a DDPMChain, got {type(chain).__name__}")
+
+    def loss(model: nn.Module, x0: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        _check_model_input(model, x0, generator)
+        n = x0.shape[0]
+        u = rand((n,), generator=generator, device=x0.device, dtype=torch.float64)
+        k = torch.clamp(torch.floor(u * chain.N) + 1, max=chain.N).to(x0.dtype)  # uniform on 1..N
+        eps = randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype)
+        x_k = chain.marginal(x0, k, eps)
+        return ((_eps_hat(model, x_k, k, chain) - eps) ** 2).sum(dim=1).mean()
+
+    return loss
+
+
+def dsm_loss(process: Process, weighting="eps", t_min: float = 1e-3):
+    """Denoising score matching (Vincent 2011; Song et al. 2021, eq. 7) with weighting lambda(t):
+
+        t ~ U[t_min, T], x_t = alpha x0 + beta eps,
+        loss = E lambda(t) || s_hat(x_t, t) + eps/beta ||^2 = E lambda(t)/beta^2 || eps_hat - eps ||^2.
+
+    ``weighting``: ``"eps"`` (lambda = beta^2: the plain eps-regression, DDPM's choice),
+    ``"likelihood"`` (lambda = g(t)^2, Song et al. 2021b: the loss bounds the negative
+    log-likelihood; its variance grows near t_min) or a callable ``lambda(t) -> tensor (n,)``.
+    """
+    if not isinstance(process, Process):
+        raise TypeError(f"process must be a continuous Process (VP, VE, EDM, ...), got {type(process).__name__}")
+    if not callable(weighting):
+        check_choice("weighting", weighting, {"eps", "likelihood"})
+    t_min = check_positive_float("t_min", t_min)
+    if t_min >= process.T:
+        raise ValueError(f"t_min must be < T={process.T}, got {t_min}")
+
+    def loss(model: nn.Module, x0: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        _check_model_input(model, x0, generator)
+        n = x0.shape[0]
+        u = rand((n,), generator=generator, device=x0.device, dtype=x0.dtype)
+        t = t_min + (process.T - t_min) * u
+        eps = randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype)
+        x_t = process.marginal(x0, t, eps)
+        err = ((_eps_hat(model, x_t, t, process) - eps) ** 2).sum(dim=1)
+        if weighting == "eps":
+            w = torch.ones_like(t)
+        elif weighting == "likelihood":
+            w = process.g2(t) / process.beta(t) ** 2
+        else:
+            w = torch.as_tensor(weighting(t), dtype=x0.dtype, device=x0.device) / process.beta(t) ** 2
+            if w.shape != t.shape:
+                raise ValueError(f"weighting(t) must return shape {tuple(t.shape)}, got {tuple(w.shape)}")
+        return (w.to(err.dtype) * err).mean()
+
+    return loss
+
+
+def edm_loss(P_mean: float = -1.2, P_std: float = 1.2, sigma_data: float = 0.5):
+    """Karras et al. (2022, eq. 8 and Table 1) loss: ln sigma ~ N(P_mean, P_std^2), x = x0 + sigma eps,
+    loss = E lambda(sigma) ||D(x, sigma) - x0||^2 with lambda = (sigma^2 + sigma_data^2)/(sigma sigma_data)^2.
+
+    ``model`` is a denoiser D(x, t) on the :class:`EDM` process (t = sigma), typically
+    :class:`course_lib.params.EDMPrecond`. For the toy data sets sigma_data ~ 0.5 fits
+    (set it to the data's standard deviation).
+    """
+    if isinstance(P_mean, bool) or not isinstance(P_mean, (int, float)) or not math.isfinite(P_mean):
+        raise TypeError(f"P_mean must be a finite number, got {P_mean!r}")
+    P_std = check_positive_float("P_std", P_std)
+    sigma_data = check_positive_float("sigma_data", sigma_data)
+
+    def loss(model: nn.Module, x0: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        _check_model_input(model, x0, generator)
+        n = x0.shape[0]
+        sigma = torch.exp(P_mean + P_std * randn((n,), generator=generator, device=x0.device, dtype=x0.dtype))
+        eps = randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype)
+        proc = getattr(model, "process", None)
+        if isinstance(proc, (Process, DDPMChain)) and not isinstance(proc, EDM):
+            # another process: x_t = s(t) (x0 + sigma eps) at the time t with sigma(t) = sigma
+            sigma = sigma.clamp(max=float(proc.sigma_at(proc.T)) * (1 - 1e-6))
+            t = proc.t_of_sigma(sigma)
+            x = proc.alpha_at(t)[:, None] * (x0 + sigma[:, None] * eps)
+        else:
+            if isinstance(proc, EDM):
+                sigma = sigma.clamp(max=proc.sigma_max)
+            t = sigma
+            x = x0 + sigma[:, None] * eps
+        lam = (sigma**2 + sigma_data**2) / (sigma * sigma_data) ** 2
+        return (lam * ((model(x, t) - x0) ** 2).sum(dim=1)).mean()
 
     return loss

@@ -1,0 +1,225 @@
+"""Local Sphinx extension for the course website: one source, two sites.
+
+Instructor build (``make book``): nothing changes, solutions sit in dropdowns.
+
+Student build (``make book-student``, ``course_student: true`` in the Sphinx config):
+
+* markdown cells tagged ``solution`` are dropped from each notebook before myst-nb parses it
+  (markdown cells do not enter the execution cache, so the cache is shared with the instructor
+  build);
+* code cells tagged ``solution`` are still executed (later cells may use them) but their nodes
+  are removed from the page, and so is every sphinx-exercise solution node (this replaces
+  ``hide_solutions``, which crashes with gated solutions: executablebooks/sphinx-exercise#89);
+* the ".ipynb" download button serves a *student copy* of the notebook (solution cells removed,
+  outputs cleared) written to ``_sources/``; the site itself is built with
+  ``html_copy_source: false`` so no original source is published;
+* after the build every HTML page and every file under ``_sources/`` is scanned; any trace of a
+  solution is a warning, which ``-W`` turns into a failed build.
+
+The same stripping is available from the command line, to publish the student notebooks that the
+student site's Colab buttons open (see book/instructor.md)::
+
+    python book/_ext/course_site.py strip OUT_DIR book/*.ipynb
+
+and the Makefile builds the student config with
+``python book/_ext/course_site.py config _config.yml _config_student.yml _build/_config_student.yml``.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+SOLUTION_TAG = "solution"
+# What a solution looks like in built HTML (sphinx-exercise and myst-nb markup) or in a source.
+HTML_SOLUTION_MARKERS = ("solution-content", 'class="solution', "tag_solution", "solution-start", "solution-end")
+SOURCE_SOLUTION_PATTERN = re.compile(r"(```|:::)\{solution(-start|-end)?\}")
+
+
+# ----------------------------------------------------------------------------- notebooks
+def _tags(cell: dict) -> list:
+    return list(cell.get("metadata", {}).get("tags", []) or [])
+
+
+def is_solution_cell(cell: dict) -> bool:
+    """A cell is a solution when tagged ``solution`` or when it holds a solution directive."""
+    source = cell.get("source", "")
+    source = "".join(source) if isinstance(source, list) else source
+    return SOLUTION_TAG in _tags(cell) or (cell.get("cell_type") == "markdown" and bool(SOURCE_SOLUTION_PATTERN.search(source)))
+
+
+def student_notebook(nb: dict, *, drop_code: bool = True, clear_outputs: bool = True) -> dict:
+    """Return a copy of notebook ``nb`` (a JSON dict) without solution cells.
+
+    ``drop_code=False`` keeps solution *code* cells (for the site build, where they still run but
+    are hidden); ``clear_outputs`` empties outputs and execution counts.
+    """
+    out = json.loads(json.dumps(nb))
+    kept = []
+    for cell in out.get("cells", []):
+        if is_solution_cell(cell) and (drop_code or cell.get("cell_type") != "code"):
+            continue
+        if clear_outputs and cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+        kept.append(cell)
+    out["cells"] = kept
+    return out
+
+
+def strip_files(out_dir: str | Path, paths: list[str]) -> list[Path]:
+    """Write student copies of the notebooks ``paths`` into ``out_dir`` (same file names)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for p in map(Path, paths):
+        nb = json.loads(p.read_text(encoding="utf-8"))
+        target = out_dir / p.name
+        target.write_text(json.dumps(student_notebook(nb), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(target)
+    return written
+
+
+# ----------------------------------------------------------------------------- Sphinx side
+def _is_student(app) -> bool:
+    return bool(getattr(app.config, "course_student", False))
+
+
+def _on_source_read(app, docname, source):
+    if not _is_student(app) or not str(app.env.doc2path(docname)).endswith(".ipynb"):
+        return
+    nb = json.loads(source[0])
+    source[0] = json.dumps(student_notebook(nb, drop_code=False, clear_outputs=False))
+
+
+def _make_post_transform():
+    from docutils import nodes
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+
+    class DropSolutions(SphinxPostTransform):
+        """Remove solution nodes and solution-tagged cells (student build only)."""
+
+        default_priority = 999  # after sphinx-exercise has resolved everything
+
+        def run(self, **kwargs):
+            if not _is_student(self.app):
+                return
+            names = {"solution_node", "solution_start_node", "solution_end_node"}
+            doomed = [n for n in self.document.findall(nodes.Element)
+                      if type(n).__name__ in names or "tag_solution" in n.get("classes", [])]
+            for node in doomed:
+                if node.parent is not None:
+                    node.parent.remove(node)
+
+    return DropSolutions
+
+
+def _on_page_context(app, pagename, templatename, context, doctree):
+    if not _is_student(app):
+        return
+    path = Path(app.env.doc2path(pagename)) if pagename in app.env.all_docs else None
+    if path is not None and path.suffix == ".ipynb":
+        context["sourcename"] = pagename + ".ipynb"  # the student copy written by _on_finished
+    else:
+        context["page_source_suffix"] = ""  # no download button for pages without a student copy
+
+
+def _on_finished(app, exception):
+    if exception is not None or not _is_student(app) or app.builder.format != "html":
+        return
+    from sphinx.util import logging
+
+    logger = logging.getLogger(__name__)
+    outdir = Path(app.outdir)
+    for docname in app.env.found_docs:
+        src = Path(app.env.doc2path(docname))
+        if src.suffix == ".ipynb":
+            target = outdir / "_sources" / (docname + ".ipynb")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nb = json.loads(src.read_text(encoding="utf-8"))
+            target.write_text(json.dumps(student_notebook(nb), indent=1, ensure_ascii=False), encoding="utf-8")
+    problems = find_solution_traces(outdir)
+    for problem in problems:
+        logger.warning(f"student site leaks a solution: {problem}", type="course", subtype="student")
+
+
+def find_solution_traces(outdir: str | Path) -> list[str]:
+    """List the files of a built student site that still show a solution."""
+    outdir = Path(outdir)
+    problems = []
+    for html in outdir.rglob("*.html"):
+        text = html.read_text(encoding="utf-8", errors="replace")
+        for marker in HTML_SOLUTION_MARKERS:
+            if marker in text:
+                problems.append(f"{html.relative_to(outdir)} contains {marker!r}")
+    sources = outdir / "_sources"
+    if sources.is_dir():
+        for f in sources.rglob("*"):
+            if not f.is_file():
+                continue
+            text = f.read_text(encoding="utf-8", errors="replace")
+            if f.suffix == ".ipynb":
+                cells = json.loads(text).get("cells", [])
+                if any(is_solution_cell(c) for c in cells):
+                    problems.append(f"{f.relative_to(outdir)} holds a solution cell")
+            elif SOURCE_SOLUTION_PATTERN.search(text):
+                problems.append(f"{f.relative_to(outdir)} holds a solution directive")
+    return problems
+
+
+def setup(app):
+    app.add_config_value("course_student", False, "env")
+    app.connect("source-read", _on_source_read)
+    app.add_post_transform(_make_post_transform())
+    app.connect("html-page-context", _on_page_context, priority=100)
+    app.connect("build-finished", _on_finished)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
+
+
+def merged_config(base: str | Path, overrides: str | Path, target: str | Path) -> Path:
+    """Write ``base`` updated recursively with ``overrides`` (both Jupyter Book YAML) to ``target``.
+
+    Local-extension paths are made absolute, since Jupyter Book resolves them against the
+    folder of the config file.
+    """
+    import yaml
+
+    base, overrides, target = Path(base), Path(overrides), Path(target)
+    config = yaml.safe_load(base.read_text(encoding="utf-8"))
+
+    def update(a: dict, b: dict) -> None:
+        for k, v in b.items():
+            if isinstance(v, dict) and isinstance(a.get(k), dict):
+                update(a[k], v)
+            else:
+                a[k] = v
+
+    update(config, yaml.safe_load(overrides.read_text(encoding="utf-8")) or {})
+    local = config.get("sphinx", {}).get("local_extensions") or {}
+    for name, path in local.items():
+        local[name] = str((base.parent / path).resolve())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(f"# GENERATED from {base.name} + {overrides.name}; do not edit\n"
+                      + yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+def _main(argv: list[str]) -> int:
+    if len(argv) == 4 and argv[0] == "config":
+        print(f"wrote {merged_config(*argv[1:])}")
+        return 0
+    if len(argv) >= 2 and argv[0] == "strip":
+        for path in strip_files(argv[1], argv[2:]):
+            print(f"wrote {path}")
+        return 0
+    if len(argv) == 2 and argv[0] == "check":
+        problems = find_solution_traces(argv[1])
+        print("\n".join(problems) or f"no solution found in {argv[1]}")
+        return 1 if problems else 0
+    print("usage: course_site.py strip OUT_DIR NOTEBOOK... | check SITE_DIR | config BASE OVERRIDES TARGET")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

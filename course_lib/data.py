@@ -1,0 +1,224 @@
+"""Toy data sets of the course, as float32 tensors of shape (n, d).
+
+Every random data set takes an explicit ``generator`` (``None`` = torch's global
+RNG) and draws on the CPU through :func:`course_lib.device.randn`/``rand``, so a
+seed gives the same points everywhere. Move the result with ``.to(device)``.
+
+==================  ===  ==========================================================
+name                d    what
+==================  ===  ==========================================================
+two_circles         2    the 20 fixed training points of the two-circles example
+two_circles_sample  2    i.i.d. points uniform on the same two circles
+swiss_roll          2    2D swiss roll (scaled by 1/10, as in the swiss-roll tutorial)
+moons               2    two interleaving half circles
+s_curve             2    2D "S" curve (scaled by 1/10)
+torus               3    points uniform on the surface of a torus
+gaussian_1d         1    N(mean, std^2), by default N(5, 2^2)
+uniform_1d          1    U[0, 1]
+digits              64   scikit-learn's 8x8 digit images, scaled to [-1, 1]
+==================  ===  ==========================================================
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ._checks import check_generator, check_positive_float, check_positive_int
+from .device import rand, randn
+
+__all__ = [
+    "two_circles",
+    "two_circles_sample",
+    "swiss_roll",
+    "moons",
+    "s_curve",
+    "torus",
+    "gaussian_1d",
+    "uniform_1d",
+    "digits",
+    "by_name",
+    "NAMES",
+]
+
+
+def _real(name: str, value) -> float:
+    """A finite real number (any sign)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def _centres(offset: float) -> torch.Tensor:
+    return torch.tensor([[offset, offset], [-offset, -offset]], dtype=torch.float32)
+
+
+def two_circles(n_per_circle: int = 10, radius: float = 0.5, offset: float = 0.7) -> torch.Tensor:
+    """The fixed training set of the two-circles example (deterministic).
+
+    ``n_per_circle`` points evenly spaced (angles 2 pi j / n, j = 0..n-1) on each of two
+    circles of radius ``radius`` centred at (+offset, +offset) and (-offset, -offset);
+    the first circle's points come first. Default: 2 x 10 = 20 points, shape (20, 2).
+    """
+    n = check_positive_int("n_per_circle", n_per_circle)
+    radius = check_positive_float("radius", radius)
+    offset = _real("offset", offset)
+    angles = 2 * math.pi * torch.arange(n, dtype=torch.float64) / n
+    ring = radius * torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)
+    centres = _centres(offset).double()
+    return torch.cat([ring + centres[0], ring + centres[1]]).float()
+
+
+def two_circles_sample(
+    n: int, generator: torch.Generator | None = None, radius: float = 0.5, offset: float = 0.7
+) -> torch.Tensor:
+    """``n`` i.i.d. points uniform on the two circles of :func:`two_circles` (each circle w.p. 1/2)."""
+    n = check_positive_int("n", n)
+    check_generator(generator)
+    radius = check_positive_float("radius", radius)
+    offset = _real("offset", offset)
+    u = rand((n, 2), generator=generator)
+    angles = 2 * math.pi * u[:, 0]
+    which = (u[:, 1] < 0.5).long()
+    ring = radius * torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)
+    return ring + _centres(offset)[which]
+
+
+def swiss_roll(n: int, generator: torch.Generator | None = None, noise: float = 0.01) -> torch.Tensor:
+    """2D swiss roll: (t cos t, t sin t) / 10 with t uniform on [1.5 pi, 4.5 pi].
+
+    This is scikit-learn's ``make_swiss_roll`` seen from above (its 1st and 3rd
+    coordinates) and scaled by 1/10, as in the swiss-roll tutorial. ``noise`` is the
+    std of Gaussian jitter **in the output units** (0.01 here = 0.1 before scaling).
+    """
+    n = check_positive_int("n", n)
+    check_generator(generator)
+    noise = check_positive_float("noise", noise, allow_zero=True)
+    t = 1.5 * math.pi * (1 + 2 * rand((n,), generator=generator))
+    x = torch.stack([t * torch.cos(t), t * torch.sin(t)], dim=1) / 10
+    return x + noise * randn((n, 2), generator=generator)
+
+
+def moons(n: int, generator: torch.Generator | None = None, noise: float = 0.1) -> torch.Tensor:
+    """Two interleaving half circles (like scikit-learn's ``make_moons``).
+
+    Each point picks a moon w.p. 1/2 and an angle uniform on [0, pi] (scikit-learn
+    spaces the angles evenly instead; i.i.d. angles make this a true sample), then
+    Gaussian jitter of std ``noise``. Upper moon: (cos a, sin a); lower moon:
+    (1 - cos a, 0.5 - sin a).
+    """
+    n = check_positive_int("n", n)
+    check_generator(generator)
+    noise = check_positive_float("noise", noise, allow_zero=True)
+    u = rand((n, 2), generator=generator)
+    a = math.pi * u[:, 0]
+    upper = torch.stack([torch.cos(a), torch.sin(a)], dim=1)
+    lower = torch.stack([1 - torch.cos(a), 0.5 - torch.sin(a)], dim=1)
+    x = torch.where((u[:, 1] < 0.5)[:, None], upper, lower)
+    return x + noise * randn((n, 2), generator=generator)
+
+
+def s_curve(n: int, generator: torch.Generator | None = None, noise: float = 0.01) -> torch.Tensor:
+    """2D "S" curve: (sin t, sign(t) (cos t - 1)) / 10 with t uniform on [-1.5 pi, 1.5 pi].
+
+    scikit-learn's ``make_s_curve`` (1st and 3rd coordinates) scaled by 1/10, as in the
+    swiss-roll tutorial; ``noise`` is the jitter std in the output units.
+    """
+    n = check_positive_int("n", n)
+    check_generator(generator)
+    noise = check_positive_float("noise", noise, allow_zero=True)
+    t = 3 * math.pi * (rand((n,), generator=generator) - 0.5)
+    x = torch.stack([torch.sin(t), torch.sign(t) * (torch.cos(t) - 1)], dim=1) / 10
+    return x + noise * randn((n, 2), generator=generator)
+
+
+def torus(n: int, generator: torch.Generator | None = None, R: float = 1.0, r: float = 0.4) -> torch.Tensor:
+    """``n`` points uniform (by area) on a torus surface in 3D, axis along z.
+
+    Point at angles (u, v): ((R + r cos v) cos u, (R + r cos v) sin u, r sin v). The
+    area element is proportional to R + r cos v, so v is drawn by rejection sampling
+    (uniform u and v would crowd the inner rim). Needs 0 < r < R.
+    """
+    n = check_positive_int("n", n)
+    check_generator(generator)
+    R = check_positive_float("R", R)
+    r = check_positive_float("r", r)
+    if r >= R:
+        raise ValueError(f"the tube radius r must be smaller than R, got r={r}, R={R}")
+    vs: list[torch.Tensor] = []
+    have = 0
+    while have < n:
+        u = rand((2 * n, 2), generator=generator)
+        v = 2 * math.pi * u[:, 0]
+        keep = v[u[:, 1] * (R + r) <= R + r * torch.cos(v)]
+        vs.append(keep)
+        have += keep.numel()
+    v = torch.cat(vs)[:n]
+    u = 2 * math.pi * rand((n,), generator=generator)
+    ring = R + r * torch.cos(v)
+    return torch.stack([ring * torch.cos(u), ring * torch.sin(u), r * torch.sin(v)], dim=1)
+
+
+def gaussian_1d(
+    n: int, generator: torch.Generator | None = None, mean: float = 5.0, std: float = 2.0
+) -> torch.Tensor:
+    """``n`` draws from N(mean, std^2) as an (n, 1) tensor (default N(5, 2^2))."""
+    n = check_positive_int("n", n)
+    check_generator(generator)
+    mean = _real("mean", mean)
+    std = check_positive_float("std", std)
+    return mean + std * randn((n, 1), generator=generator)
+
+
+def uniform_1d(n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """``n`` draws from U[0, 1] as an (n, 1) tensor."""
+    n = check_positive_int("n", n)
+    check_generator(generator)
+    return rand((n, 1), generator=generator)
+
+
+def digits(normalise: bool = True) -> torch.Tensor:
+    """scikit-learn's 1797 8x8 handwritten digits as a (1797, 64) float32 tensor.
+
+    Pixel values 0..16 are mapped to [-1, 1] (``x / 8 - 1``) when ``normalise`` is
+    true, kept as 0..16 otherwise. The images ship with scikit-learn (no download).
+    """
+    if not isinstance(normalise, bool):
+        raise TypeError(f"normalise must be True or False, got {type(normalise).__name__}")
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "digits() needs scikit-learn; install it with `pip install scikit-learn` "
+            "(or `pip install course_lib[digits]`)"
+        ) from err
+    x = torch.as_tensor(load_digits().data, dtype=torch.float32)
+    return x / 8 - 1 if normalise else x
+
+
+_SAMPLERS = {
+    "two_circles": two_circles_sample,
+    "swiss_roll": swiss_roll,
+    "moons": moons,
+    "s_curve": s_curve,
+    "torus": torus,
+    "gaussian_1d": gaussian_1d,
+    "uniform_1d": uniform_1d,
+}
+NAMES = tuple(sorted(_SAMPLERS))
+
+
+def by_name(name: str, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """``n`` random points of the data set called ``name`` (one of :data:`NAMES`).
+
+    ``"two_circles"`` gives i.i.d. points on the circles (:func:`two_circles_sample`);
+    for the fixed 20-point training set call :func:`two_circles` directly.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, one of {list(NAMES)}, got {type(name).__name__}")
+    if name not in _SAMPLERS:
+        raise ValueError(f"unknown data set {name!r}; expected one of {list(NAMES)}")
+    return _SAMPLERS[name](n, generator)

@@ -1,0 +1,174 @@
+"""Chapter 6's comparison harness: one toy, four recipes (DDPM, VP, VE, EDM), an NFE sweep.
+
+A :class:`Recipe` bundles the choices that Karras et al. (2022, Table 1) call the design space:
+the process (s(t), sigma(t)), what the network predicts and how its input/output are scaled, the
+training loss (noise-level distribution and weighting), the time grid and the ODE solver.
+:func:`make_recipe` builds the four classic points of that space from ``course_lib`` parts;
+:func:`nfe_sweep` samples every recipe at several numbers of denoiser evaluations (NFE) from the
+same noise and scores the result with a distribution metric.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+
+from ._checks import check_callable, check_choice, check_generator, check_positive_float, check_positive_int
+from .device import make_generator, randn
+from .losses import ddpm_eps_loss, dsm_loss, edm_loss
+from .models import TimeMLP
+from .params import EDMPrecond, EpsDenoiser, ScoreDenoiser
+from .processes import EDM, VE, VP, DDPMChain, Grid
+from .samplers import ddim, edm_heun, pf_ode_euler
+from .training import TrainResult, train
+
+__all__ = ["Recipe", "RECIPE_NAMES", "make_recipe", "train_recipe", "nfe_sweep", "SweepResult"]
+
+RECIPE_NAMES = ("DDPM", "VP", "VE", "EDM")
+
+
+@dataclass
+class Recipe:
+    """One point of the design space: process, denoiser wrapper (holding the net), loss, sampler, grid.
+
+    ``grid_for(n_steps)`` builds the recipe's time grid; ``nfe_per_step`` is 1 for the Euler-type
+    samplers and 2 for Heun (whose last step, to sigma = 0, costs 1: NFE = 2 n_steps - 1).
+    """
+
+    name: str
+    process: object
+    model: nn.Module
+    loss: Callable
+    sampler: Callable
+    grid_for: Callable[[int], Grid]
+    nfe_per_step: int
+
+    def steps_for_nfe(self, nfe: int) -> int:
+        """The largest number of steps whose NFE does not exceed ``nfe`` (at least 1)."""
+        nfe = check_positive_int("nfe", nfe)
+        if self.nfe_per_step == 1:
+            return nfe
+        return max(1, (nfe + 1) // 2)
+
+    def nfe_of_steps(self, n_steps: int) -> int:
+        """NFE of a run with ``n_steps`` steps."""
+        n_steps = check_positive_int("n_steps", n_steps)
+        return n_steps if self.nfe_per_step == 1 else 2 * n_steps - 1
+
+    @property
+    def prior_std(self) -> float:
+        """Standard deviation of the prior x_T ~ N(0, beta(T)^2 I) (for the chain: beta_N)."""
+        if isinstance(self.process, DDPMChain):
+            return float(self.process.beta[-1])
+        return float(self.process.beta(self.process.T))
+
+    def sample(self, x_T: torch.Tensor, n_steps: int, denoiser: Callable | None = None, **options):
+        """Run the recipe's sampler from ``x_T`` with ``n_steps`` steps; returns (x, SampleInfo).
+
+        ``denoiser`` defaults to the recipe's trained model (any D(x, t) for this process works,
+        e.g. an exact one from :mod:`course_lib.distributions`)."""
+        D = self.model if denoiser is None else denoiser
+        check_callable("denoiser", D)
+        grid = self.grid_for(check_positive_int("n_steps", n_steps))
+        return self.sampler(D, x_T, grid, return_info=True, keep_trajectory=False, **options)
+
+
+def make_recipe(name: str, dim: int, *, hidden: int = 64, depth: int = 3, n_features: int = 16,
+                sigma_data: float = 0.5, edm_sigma_max: float = 80.0, chain_steps: int = 100) -> Recipe:
+    """The classic recipes of Karras et al. (2022, Table 1), built from course_lib parts.
+
+    * ``"DDPM"``: the discrete chain (linear schedule, ``chain_steps`` steps), eps-prediction,
+      Ho et al.'s loss, DDIM (eta = 0, the chain's Euler step in sigma) on a sub-grid of the chain.
+    * ``"VP"``: VP SDE (beta_min = 0.1, beta_max = 20), eps-prediction, t ~ U[1e-3, 1], plain eps
+      loss (lambda = 1/sigma^2 for D), Euler on the PF-ODE in t with uniform steps.
+    * ``"VE"``: VE SDE (sigma in [0.01, 50]), Song et al.'s score scaling (c_skip = 1, c_out = sigma,
+      c_in = 1: the raw x goes in), t ~ U (so sigma log-uniform), eps loss, Euler in t
+      (geometric sigma steps).
+    * ``"EDM"``: s = 1, sigma = t, EDM preconditioning with ``sigma_data``, log-normal sigma and
+      lambda = 1/c_out^2, Heun with the rho = 7 grid from ``edm_sigma_max`` to 0.002.
+    The network is a fresh :class:`TimeMLP` (``hidden``, ``depth``, ``n_features``).
+    """
+    check_choice("name", name, set(RECIPE_NAMES))
+    dim = check_positive_int("dim", dim)
+    sigma_data = check_positive_float("sigma_data", sigma_data)
+    edm_sigma_max = check_positive_float("edm_sigma_max", edm_sigma_max)
+    chain_steps = check_positive_int("chain_steps", chain_steps, minimum=2)
+    if edm_sigma_max <= 0.002:
+        raise ValueError(f"edm_sigma_max must exceed sigma_min = 0.002, got {edm_sigma_max}")
+    net = TimeMLP(dim, hidden=hidden, depth=depth, n_features=n_features)
+    if name == "DDPM":
+        chain = DDPMChain("linear", N=chain_steps)
+        return Recipe(name, chain, EpsDenoiser(net, chain), ddpm_eps_loss(chain), ddim,
+                      lambda n: chain.grid(min(n, chain.N)), 1)
+    if name == "VP":
+        vp = VP()
+        return Recipe(name, vp, EpsDenoiser(net, vp), dsm_loss(vp, "eps"), pf_ode_euler,
+                      lambda n: vp.grid(n, "uniform"), 1)
+    if name == "VE":
+        ve = VE()
+        return Recipe(name, ve, ScoreDenoiser(net, ve), dsm_loss(ve, "eps", t_min=ve.t_min_default), pf_ode_euler,
+                      lambda n: ve.grid(n, "uniform"), 1)
+    edm = EDM(sigma_max=edm_sigma_max)
+    return Recipe(name, edm, EDMPrecond(net, sigma_data=sigma_data, process=edm), edm_loss(sigma_data=sigma_data),
+                  edm_heun, lambda n: edm.grid(n, "edm", rho=7.0), 2)
+
+
+def train_recipe(recipe: Recipe, data: torch.Tensor, **train_options) -> TrainResult:
+    """Train ``recipe.model`` on ``data`` with its own loss (options go to :func:`course_lib.training.train`).
+
+    The recipe's model is replaced by the EMA copy when ``ema_decay`` is given."""
+    if not isinstance(recipe, Recipe):
+        raise TypeError(f"recipe must be a Recipe (from make_recipe), got {type(recipe).__name__}")
+    result = train(recipe.model, recipe.loss, data, **train_options)
+    recipe.model = result.best
+    return result
+
+
+@dataclass
+class SweepResult:
+    """Errors of an NFE sweep: ``errors[name]`` and ``nfe[name]`` are lists aligned with ``targets``."""
+
+    targets: list[int]
+    nfe: dict[str, list[int]]
+    errors: dict[str, list[float]]
+    samples: dict[str, list[torch.Tensor]]
+
+    def error_at(self, name: str, nfe: int) -> float:
+        """The error of recipe ``name`` at the target NFE ``nfe``."""
+        return self.errors[name][self.targets.index(nfe)]
+
+
+def nfe_sweep(recipes: dict[str, Recipe], metric: Callable[[torch.Tensor], float], targets, *, n: int = 10_000,
+              dim: int = 1, seed: int = 0, denoisers: dict[str, Callable] | None = None,
+              keep_samples: bool = False) -> SweepResult:
+    """Sample each recipe with at most each target NFE and score the samples with ``metric(x) -> float``.
+
+    Every recipe starts from the same standard normal z (scaled by its prior's std), so the
+    differences come from the recipes, not from the noise. ``denoisers`` optionally replaces a
+    recipe's trained model (e.g. by the exact denoiser for that process).
+    """
+    if not isinstance(recipes, dict) or not recipes or not all(isinstance(r, Recipe) for r in recipes.values()):
+        raise TypeError("recipes must be a non-empty dict name -> Recipe")
+    check_callable("metric", metric)
+    targets = [check_positive_int("target NFE", t) for t in targets]
+    if not targets:
+        raise ValueError("targets must hold at least one NFE")
+    n = check_positive_int("n", n)
+    dim = check_positive_int("dim", dim)
+    denoisers = denoisers or {}
+    z = randn((n, dim), generator=make_generator(seed))
+    out = SweepResult(targets, {}, {}, {})
+    for name, recipe in recipes.items():
+        params = list(recipe.model.parameters()) if isinstance(recipe.model, nn.Module) else []
+        x_T = recipe.prior_std * (z.to(params[0].device) if params else z)
+        out.nfe[name], out.errors[name], out.samples[name] = [], [], []
+        for target in targets:
+            x, info = recipe.sample(x_T, recipe.steps_for_nfe(target), denoisers.get(name))
+            x = x.detach().cpu()
+            out.nfe[name].append(info.nfe)
+            out.errors[name].append(float(metric(x)))
+            if keep_samples:
+                out.samples[name].append(x)
+    return out

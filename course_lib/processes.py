@@ -1,0 +1,588 @@
+"""Forward (noising) processes in one frame: x_t = alpha_t x0 + beta_t eps.
+
+* :class:`DDPMChain`: the discrete chain x_k = A_k x_{k-1} + B_k eps_k, k = 1..N (Chapters 2-3).
+* :class:`Process` and its subclasses :class:`VP`, :class:`VE`, :class:`EDM`,
+  :class:`AlphaBetaProcess`: continuous time t in [0, T] with the SDE dx = f(t) x dt + g(t) dW,
+  f = alpha'/alpha and g^2 = alpha^2 d/dt(beta^2/alpha^2) (Chapters 4-6).
+* :class:`Grid`: a process plus decreasing times t_0 > t_1 > ... > t_n, what every sampler walks.
+
+Both kinds of process offer the same small interface that the samplers use:
+``alpha_at(t)``, ``beta_at(t)``, ``sigma_at(t)`` (= beta/alpha), ``t_of_sigma(sigma)``,
+``prior(n, d)``, ``condition(t)`` (the order-one number a network is fed) and ``T``.
+At t = 0 every process is clean data (alpha = 1, beta = 0).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from ._checks import (check_callable, check_finite, check_generator, check_points, check_positive_float,
+                      check_positive_int, check_same_device, check_choice)
+from .device import randn
+from .schedules import step_variances
+
+__all__ = ["DDPMChain", "Process", "VP", "VE", "EDM", "AlphaBetaProcess", "Grid"]
+
+
+def _as_tensor(name: str, t, *, dtype=torch.float64) -> torch.Tensor:
+    """A Python number or a tensor of times -> a floating tensor (finite)."""
+    if isinstance(t, bool):
+        raise TypeError(f"{name} must be a number or a tensor, got bool")
+    if isinstance(t, (int, float)):
+        t = torch.tensor(float(t), dtype=dtype)
+    elif isinstance(t, torch.Tensor):
+        if not (torch.is_floating_point(t) or t.dtype in (torch.int32, torch.int64)):
+            raise TypeError(f"{name} must be a float or integer tensor, got dtype {t.dtype}")
+        if not torch.is_floating_point(t):
+            t = t.to(torch.get_default_dtype())
+    else:
+        raise TypeError(f"{name} must be a number or a torch.Tensor, got {type(t).__name__}")
+    check_finite(name, t)
+    return t
+
+
+def _col(v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Coefficient of shape () or (n,) -> broadcastable against points x of shape (n, d)."""
+    v = v.to(device=x.device, dtype=x.dtype)
+    if v.ndim == 0:
+        return v
+    if v.ndim == 1 and v.shape[0] == x.shape[0]:
+        return v[:, None]
+    raise ValueError(f"times must be a scalar or have shape ({x.shape[0]},) to match x, got shape {tuple(v.shape)}")
+
+
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Grid:
+    """Decreasing times t[0] > t[1] > ... > t[-1] of a process that a sampler walks through.
+
+    ``t`` is a 1D float64 tensor (for :class:`DDPMChain` it holds integer step indices).
+    t[0] is where sampling starts (usually T) and t[-1] where it ends (usually 0, clean data).
+    """
+
+    process: "Process | DDPMChain"
+    t: torch.Tensor
+
+    def __post_init__(self):
+        if not isinstance(self.process, (Process, DDPMChain)):
+            raise TypeError(f"Grid.process must be a Process or DDPMChain, got {type(self.process).__name__}")
+        t = _as_tensor("Grid.t", self.t).to(torch.float64).cpu()
+        if t.ndim != 1 or t.shape[0] < 2:
+            raise ValueError(f"Grid.t must be a 1D tensor with at least 2 times, got shape {tuple(t.shape)}")
+        if not (t[1:] < t[:-1]).all():
+            raise ValueError("Grid.t must be strictly decreasing (from noise to data)")
+        if t[-1] < 0 or t[0] > self.process.T * (1 + 1e-9):
+            raise ValueError(f"Grid.t must lie in [0, T={self.process.T}], got [{t[-1].item()}, {t[0].item()}]")
+        self.t = t
+
+    @property
+    def n_steps(self) -> int:
+        return self.t.shape[0] - 1
+
+    def __len__(self) -> int:
+        return self.t.shape[0]
+
+
+# ---------------------------------------------------------------------------------------------
+class DDPMChain:
+    """The discrete DDPM chain x_k = A_k x_{k-1} + B_k eps_k, k = 1..N (Ho et al. 2020).
+
+    Arrays of shape (N+1,) in float64, index k (index 0: A=1, B=0): ``A``, ``B``,
+    ``alpha`` (alpha_k = A_1...A_k, alpha_0 = 1) and ``beta`` (beta_k = sqrt(1 - alpha_k^2)).
+    ``B2`` holds the step variances B_k^2 (DDPM's "beta_t").
+    """
+
+    def __init__(self, schedule: str = "linear", N: int = 1000, **kw):
+        B2 = step_variances(schedule, N, **kw)
+        self._build(B2)
+        self.schedule = schedule
+
+    @classmethod
+    def from_variances(cls, B2) -> "DDPMChain":
+        """A chain from any step variances B_k^2 in (0, 1), k = 1..N (a 1D tensor or sequence)."""
+        if not isinstance(B2, torch.Tensor):
+            try:
+                B2 = torch.tensor(B2, dtype=torch.float64)
+            except Exception as exc:  # noqa: BLE001
+                raise TypeError(f"B2 must be a 1D tensor or sequence of numbers, got {type(B2).__name__}") from exc
+        B2 = _as_tensor("B2", B2).to(torch.float64).cpu()
+        if B2.ndim != 1 or B2.shape[0] < 1:
+            raise ValueError(f"B2 must be a 1D tensor with at least one variance, got shape {tuple(B2.shape)}")
+        if not ((B2 > 0) & (B2 < 1)).all():
+            raise ValueError("every step variance B_k^2 must lie in (0, 1)")
+        chain = cls.__new__(cls)
+        chain._build(B2)
+        chain.schedule = "custom"
+        return chain
+
+    def _build(self, B2: torch.Tensor) -> None:
+        self.N = int(B2.shape[0])
+        self.T = float(self.N)
+        zero = torch.zeros(1, dtype=torch.float64)
+        self.B2 = torch.cat([zero, B2])
+        self.A = torch.sqrt(1 - self.B2)
+        self.B = torch.sqrt(self.B2)
+        self.alpha = torch.cumprod(self.A, 0)
+        self.beta = torch.sqrt(-torch.expm1(torch.cumsum(torch.log1p(-self.B2), 0)))  # sqrt(1 - alpha^2), accurate
+        self.log_sigma = torch.log(self.beta[1:] / self.alpha[1:])  # increasing in k = 1..N
+
+    def __repr__(self) -> str:
+        return f"DDPMChain(schedule={self.schedule!r}, N={self.N})"
+
+    # -- times ------------------------------------------------------------------------------
+    def _k(self, k, *, integer: bool = False, lo: int = 0) -> torch.Tensor:
+        k = _as_tensor("k", k)
+        if integer and not torch.equal(k, torch.round(k)):
+            raise ValueError("k must hold whole step indices (0, 1, ..., N)")
+        if (k < lo).any() or (k > self.N).any():
+            raise ValueError(f"step index k must lie in [{lo}, N={self.N}], got values in "
+                             f"[{k.min().item()}, {k.max().item()}]")
+        return k
+
+    def alpha_at(self, k) -> torch.Tensor:
+        """alpha_k for a tensor (or number) of step indices; fractional k interpolates log alpha."""
+        k = self._k(k)
+        kd = k.detach().to(torch.float64).cpu()
+        lo = kd.floor().long().clamp(max=self.N - 1)
+        w = kd - lo
+        la = torch.log(self.alpha)
+        out = torch.exp((1 - w) * la[lo] + w * la[lo + 1])
+        return out.to(dtype=k.dtype, device=k.device)
+
+    def beta_at(self, k) -> torch.Tensor:
+        """beta_k = sqrt(1 - alpha_k^2) for a tensor (or number) of step indices."""
+        a = self.alpha_at(k).to(torch.float64)
+        k = _as_tensor("k", k)
+        return torch.sqrt(-torch.expm1(2 * torch.log(a))).to(dtype=k.dtype if torch.is_floating_point(k) else a.dtype)
+
+    def sigma_at(self, k) -> torch.Tensor:
+        """sigma_k = beta_k / alpha_k (EDM's noise level of x_k / alpha_k)."""
+        return self.beta_at(k) / self.alpha_at(k)
+
+    def t_of_sigma(self, sigma) -> torch.Tensor:
+        """The (fractional) step index whose sigma_k equals ``sigma`` (inverse of :meth:`sigma_at`)."""
+        sigma = _as_tensor("sigma", sigma)
+        if (sigma < 0).any():
+            raise ValueError("sigma must be >= 0")
+        s = sigma.detach().to(torch.float64).cpu()
+        ls = torch.log(s.clamp_min(1e-300))
+        tab = self.log_sigma
+        if (ls > tab[-1] + 1e-9).any():
+            raise ValueError(f"sigma must be <= sigma_N = {math.exp(tab[-1].item()):.4g}")
+        # between k and k+1 (k >= 1) interpolate linearly in log sigma; below sigma_1 the
+        # fractional k in (0, 1) is found by bisection on sigma_at (log alpha is linear there)
+        out = torch.empty_like(s)
+        j = torch.searchsorted(tab, ls.reshape(-1)).reshape(ls.shape).clamp(1, self.N - 1 if self.N > 1 else 1)
+        if self.N > 1:
+            w = ((ls - tab[j - 1]) / (tab[j] - tab[j - 1])).clamp(0, 1)
+            out = j.to(torch.float64) + w  # tab index j-1 is step j
+        else:
+            out = torch.ones_like(s)
+        small = ls < tab[0]
+        if small.any():
+            lo = torch.zeros_like(s[small]); hi = torch.ones_like(s[small])
+            for _ in range(60):
+                mid = (lo + hi) / 2
+                too_big = self.sigma_at(mid) > s[small]
+                hi = torch.where(too_big, mid, hi); lo = torch.where(too_big, lo, mid)
+            out[small] = (lo + hi) / 2
+        out = torch.where(s == 0, torch.zeros_like(out), out)
+        return out.to(dtype=sigma.dtype, device=sigma.device)
+
+    def condition(self, k) -> torch.Tensor:
+        """The network's condition c = k / N (order one)."""
+        return self._k(k) / self.N
+
+    def grid(self, n_steps: int | None = None) -> Grid:
+        """Integer times N, ..., 0 (all N steps), or ``n_steps`` evenly spaced ones for DDIM-style skipping."""
+        if n_steps is None:
+            n_steps = self.N
+        n_steps = check_positive_int("n_steps", n_steps)
+        if n_steps > self.N:
+            raise ValueError(f"n_steps must be <= N={self.N}, got {n_steps}")
+        k = torch.floor(torch.linspace(self.N, 0, n_steps + 1, dtype=torch.float64) + 0.5)
+        return Grid(self, k)
+
+    def prior(self, n: int, d: int, generator: torch.Generator | None = None, device=None,
+              dtype=torch.float32) -> torch.Tensor:
+        """x_N ~ N(0, beta_N^2 I) (alpha_N x0 is neglected; beta_N is 1 to a few 1e-5)."""
+        n = check_positive_int("n", n); d = check_positive_int("d", d); check_generator(generator)
+        return float(self.beta[-1]) * randn((n, d), generator=generator, device=device, dtype=dtype)
+
+    # -- the chain --------------------------------------------------------------------------
+    def marginal(self, x0: torch.Tensor, k, eps: torch.Tensor) -> torch.Tensor:
+        """One-jump formula x_k = alpha_k x0 + beta_k eps."""
+        check_points("x0", x0)
+        check_points("eps", eps, dim=x0.shape[1])
+        if eps.shape != x0.shape:
+            raise ValueError(f"eps must have the shape of x0 {tuple(x0.shape)}, got {tuple(eps.shape)}")
+        check_same_device(x0=x0, eps=eps)
+        k = self._k(k, integer=True)
+        return _col(self.alpha_at(k), x0) * x0 + _col(self.beta_at(k), x0) * eps
+
+    def sample_marginal(self, x0: torch.Tensor, k, generator: torch.Generator | None = None):
+        """Draw x_k ~ q(x_k | x0); returns (x_k, eps)."""
+        check_points("x0", x0); check_generator(generator)
+        eps = randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype)
+        return self.marginal(x0, k, eps), eps
+
+    def forward_step(self, x_prev: torch.Tensor, k, eps: torch.Tensor) -> torch.Tensor:
+        """One step of the chain: x_k = A_k x_{k-1} + B_k eps (k in 1..N)."""
+        check_points("x_prev", x_prev)
+        check_points("eps", eps, dim=x_prev.shape[1])
+        if eps.shape != x_prev.shape:
+            raise ValueError(f"eps must have the shape of x_prev {tuple(x_prev.shape)}, got {tuple(eps.shape)}")
+        check_same_device(x_prev=x_prev, eps=eps)
+        k = self._k(k, integer=True, lo=1)
+        kl = k.detach().cpu().long()
+        return _col(self.A[kl], x_prev) * x_prev + _col(self.B[kl], x_prev) * eps
+
+    def posterior(self, x_k: torch.Tensor, x0: torch.Tensor, k):
+        """Mean and variance of q(x_{k-1} | x_k, x0) (k in 1..N).
+
+        mean = alpha_{k-1} B_k^2 / beta_k^2 x0 + A_k beta_{k-1}^2 / beta_k^2 x_k,
+        var = B_k^2 beta_{k-1}^2 / beta_k^2 (returned with shape (n, 1), or () for a scalar k).
+        """
+        check_points("x_k", x_k)
+        check_points("x0", x0, dim=x_k.shape[1])
+        if x0.shape != x_k.shape:
+            raise ValueError(f"x0 must have the shape of x_k {tuple(x_k.shape)}, got {tuple(x0.shape)}")
+        check_same_device(x_k=x_k, x0=x0)
+        k = self._k(k, integer=True, lo=1)
+        kl = k.detach().cpu().long()
+        b2k, b2p = self.beta[kl] ** 2, self.beta[kl - 1] ** 2
+        c0 = self.alpha[kl - 1] * self.B2[kl] / b2k
+        ck = self.A[kl] * b2p / b2k
+        var = self.B2[kl] * b2p / b2k
+        return _col(c0, x0) * x0 + _col(ck, x_k) * x_k, _col(var, x0)
+
+
+# ---------------------------------------------------------------------------------------------
+class Process:
+    """A continuous-time forward process x_t = alpha(t) x0 + beta(t) eps, t in [0, T].
+
+    Subclasses implement ``_alpha``, ``_beta`` (and where known in closed form ``_f``, ``_g2``,
+    ``_t_of_sigma``) on float tensors without checks; the public methods check their input.
+    The SDE is dx = f(t) x dt + g(t) dW with f = alpha'/alpha, g^2 = alpha^2 d/dt(beta^2/alpha^2).
+    """
+
+    T: float = 1.0
+    t_min_default: float = 1e-3
+
+    # -- to implement ------------------------------------------------------------------------
+    def _alpha(self, t: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _beta(self, t: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _f(self, t: torch.Tensor) -> torch.Tensor:
+        return _autograd_f_g2(self._alpha, self._beta, t)[0]
+
+    def _g2(self, t: torch.Tensor) -> torch.Tensor:
+        return _autograd_f_g2(self._alpha, self._beta, t)[1]
+
+    def _sigma(self, t: torch.Tensor) -> torch.Tensor:
+        return self._beta(t) / self._alpha(t)
+
+    def _t_of_sigma(self, sigma: torch.Tensor) -> torch.Tensor:
+        """Bisection on the increasing sigma(t) (subclasses with a closed form override this)."""
+        s = sigma.to(torch.float64)
+        lo = torch.zeros_like(s); hi = torch.full_like(s, self.T)
+        for _ in range(80):
+            mid = (lo + hi) / 2
+            big = self._sigma(mid) > s
+            hi = torch.where(big, mid, hi); lo = torch.where(big, lo, mid)
+        return ((lo + hi) / 2).to(sigma.dtype)
+
+    def _condition(self, t: torch.Tensor) -> torch.Tensor:
+        return t / self.T
+
+    # -- checked public interface ------------------------------------------------------------
+    def _t(self, t, name: str = "t") -> torch.Tensor:
+        t = _as_tensor(name, t)
+        if (t < 0).any() or (t > self.T * (1 + 1e-9)).any():
+            raise ValueError(f"{name} must lie in [0, T={self.T}], got values in [{t.min().item()}, {t.max().item()}]")
+        return t
+
+    def alpha(self, t) -> torch.Tensor:
+        """Signal scale alpha(t) (EDM's s(t))."""
+        return self._alpha(self._t(t))
+
+    def beta(self, t) -> torch.Tensor:
+        """Noise scale beta(t)."""
+        return self._beta(self._t(t))
+
+    def sigma(self, t) -> torch.Tensor:
+        """EDM noise level sigma(t) = beta(t) / alpha(t)."""
+        return self._sigma(self._t(t))
+
+    def f(self, t) -> torch.Tensor:
+        """Drift coefficient f(t) = alpha'(t) / alpha(t) of dx = f x dt + g dW."""
+        return self._f(self._t(t))
+
+    def g(self, t) -> torch.Tensor:
+        """Diffusion coefficient g(t) = sqrt(alpha^2 d/dt (beta^2 / alpha^2))."""
+        return torch.sqrt(self._g2(self._t(t)).clamp_min(0))
+
+    def g2(self, t) -> torch.Tensor:
+        """g(t)^2."""
+        return self._g2(self._t(t))
+
+    # the same names as DDPMChain's, so samplers and exact denoisers work with both
+    alpha_at = alpha
+    beta_at = beta
+    sigma_at = sigma
+
+    def condition(self, t) -> torch.Tensor:
+        """The order-one number a network is fed for time t (t/T; log(sigma)/4 for VE and EDM)."""
+        return self._condition(self._t(t))
+
+    def t_of_sigma(self, sigma) -> torch.Tensor:
+        """The time t with sigma(t) = ``sigma`` (sigma in [0, sigma(T)])."""
+        sigma = _as_tensor("sigma", sigma)
+        top = float(self._sigma(torch.tensor(self.T, dtype=torch.float64)))
+        if (sigma < 0).any() or (sigma > top * (1 + 1e-6)).any():
+            raise ValueError(f"sigma must lie in [0, sigma(T)={top:.6g}], got values in "
+                             f"[{sigma.min().item()}, {sigma.max().item()}]")
+        return self._t_of_sigma(sigma)
+
+    def marginal(self, x0: torch.Tensor, t, eps: torch.Tensor) -> torch.Tensor:
+        """x_t = alpha(t) x0 + beta(t) eps; ``t`` a number or a tensor of shape (n,)."""
+        check_points("x0", x0)
+        check_points("eps", eps, dim=x0.shape[1])
+        if eps.shape != x0.shape:
+            raise ValueError(f"eps must have the shape of x0 {tuple(x0.shape)}, got {tuple(eps.shape)}")
+        check_same_device(x0=x0, eps=eps)
+        t = self._t(t)
+        return _col(self._alpha(t), x0) * x0 + _col(self._beta(t), x0) * eps
+
+    def sample_marginal(self, x0: torch.Tensor, t, generator: torch.Generator | None = None):
+        """Draw x_t ~ q(x_t | x0); returns (x_t, eps)."""
+        check_points("x0", x0); check_generator(generator)
+        eps = randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype)
+        return self.marginal(x0, t, eps), eps
+
+    def prior(self, n: int, d: int, generator: torch.Generator | None = None, device=None,
+              dtype=torch.float32) -> torch.Tensor:
+        """A sample of x_T ~ N(0, beta(T)^2 I) (the alpha(T) x0 part of the marginal is neglected)."""
+        n = check_positive_int("n", n); d = check_positive_int("d", d); check_generator(generator)
+        bT = float(self._beta(torch.tensor(self.T, dtype=torch.float64)))
+        return bT * randn((n, d), generator=generator, device=device, dtype=dtype)
+
+    def _drift_args(self, x, t, score):
+        check_points("x", x)
+        check_points("score", score, dim=x.shape[1])
+        if score.shape != x.shape:
+            raise ValueError(f"score must have the shape of x {tuple(x.shape)}, got {tuple(score.shape)}")
+        check_same_device(x=x, score=score)
+        t = self._t(t)
+        return _col(self._f(t), x), _col(self._g2(t), x)
+
+    def reverse_sde_drift(self, x: torch.Tensor, t, score: torch.Tensor) -> torch.Tensor:
+        """Drift of the reverse-time SDE (Anderson 1982): f(t) x - g(t)^2 score."""
+        f, g2 = self._drift_args(x, t, score)
+        return f * x - g2 * score
+
+    def pf_ode_drift(self, x: torch.Tensor, t, score: torch.Tensor) -> torch.Tensor:
+        """Right-hand side of the probability-flow ODE: f(t) x - g(t)^2 / 2 score."""
+        f, g2 = self._drift_args(x, t, score)
+        return f * x - 0.5 * g2 * score
+
+    def grid(self, n_steps: int, spacing: str = "uniform", rho: float = 7.0, t_min: float | None = None) -> Grid:
+        """Times T = t_0 > ... > t_{n-1} = t_min > t_n = 0: ``n_steps`` steps ending at clean data.
+
+        ``spacing="uniform"``: t_0..t_{n-1} evenly spaced in t; ``"edm"``: Karras et al. (2022, eq. 5)
+        sigma_i = (sigma_max^(1/rho) + i/(n-1) (sigma_min^(1/rho) - sigma_max^(1/rho)))^rho mapped
+        back to t with :meth:`t_of_sigma`. The last step (t_min -> 0) is where every sampler
+        returns its denoiser's estimate x0_hat. ``t_min=0`` with uniform spacing gives
+        ``linspace(T, 0, n_steps + 1)``. One step (``n_steps=1``) is the one-shot jump T -> 0.
+        """
+        n_steps = check_positive_int("n_steps", n_steps)
+        check_choice("spacing", spacing, {"uniform", "edm"})
+        rho = check_positive_float("rho", rho)
+        t_min = self.t_min_default if t_min is None else check_positive_float("t_min", t_min, allow_zero=True)
+        if t_min >= self.T:
+            raise ValueError(f"t_min must be < T={self.T}, got {t_min}")
+        zero = torch.zeros(1, dtype=torch.float64)
+        if n_steps == 1:
+            return Grid(self, torch.tensor([self.T, 0.0], dtype=torch.float64))
+        if spacing == "uniform":
+            if t_min == 0:
+                return Grid(self, torch.linspace(self.T, 0.0, n_steps + 1, dtype=torch.float64))
+            return Grid(self, torch.cat([torch.linspace(self.T, t_min, n_steps, dtype=torch.float64), zero]))
+        if t_min == 0:
+            raise ValueError("spacing='edm' needs t_min > 0 (sigma_min > 0)")
+        s_max = float(self._sigma(torch.tensor(self.T, dtype=torch.float64)))
+        s_min = float(self._sigma(torch.tensor(t_min, dtype=torch.float64)))
+        i = torch.arange(n_steps, dtype=torch.float64)
+        sig = (s_max ** (1 / rho) + i / (n_steps - 1) * (s_min ** (1 / rho) - s_max ** (1 / rho))) ** rho
+        t = self._t_of_sigma(sig)
+        t[0] = self.T
+        t[-1] = t_min
+        return Grid(self, torch.cat([t, zero]))
+
+
+def _autograd_f_g2(alpha_fn: Callable, beta_fn: Callable, t: torch.Tensor):
+    """f = alpha'/alpha and g^2 = alpha^2 d/dt (beta^2/alpha^2), differentiated by autograd."""
+    with torch.enable_grad():
+        tt = t.detach().to(torch.float64).clone().requires_grad_(True)
+        a = alpha_fn(tt) + 0 * tt  # "+ 0 * tt" keeps a graph when alpha is constant
+        r = (beta_fn(tt) / a) ** 2
+        da, = torch.autograd.grad(a.sum(), tt, retain_graph=True)
+        dr, = torch.autograd.grad(r.sum(), tt)
+    f = (da / a).detach()
+    g2 = (a.detach() ** 2 * dr)
+    return f.to(t.dtype), g2.to(t.dtype)
+
+
+class VP(Process):
+    """Variance-preserving SDE (Song et al. 2021): beta(t) = beta_min + t (beta_max - beta_min),
+    alpha(t) = exp(-t^2 (beta_max - beta_min)/4 - t beta_min/2), beta(t)^2 = 1 - alpha(t)^2,
+    f = -beta(t)/2, g^2 = beta(t). (Here "beta(t)" in f, g is Song's rate, not our noise scale.)"""
+
+    def __init__(self, beta_min: float = 0.1, beta_max: float = 20.0, T: float = 1.0):
+        self.beta_min = check_positive_float("beta_min", beta_min)
+        self.beta_max = check_positive_float("beta_max", beta_max)
+        if self.beta_max < self.beta_min:
+            raise ValueError(f"beta_max must be >= beta_min, got beta_min={beta_min}, beta_max={beta_max}")
+        self.T = check_positive_float("T", T)
+        self.t_min_default = 1e-3 * self.T
+
+    def __repr__(self) -> str:
+        return f"VP(beta_min={self.beta_min}, beta_max={self.beta_max}, T={self.T})"
+
+    def _log_alpha(self, t):
+        return -0.25 * t**2 * (self.beta_max - self.beta_min) - 0.5 * t * self.beta_min
+
+    def _alpha(self, t):
+        return torch.exp(self._log_alpha(t))
+
+    def _beta(self, t):
+        return torch.sqrt(-torch.expm1(2 * self._log_alpha(t)))
+
+    def _sigma(self, t):
+        return torch.sqrt(torch.expm1(-2 * self._log_alpha(t)))
+
+    def _f(self, t):
+        return -0.5 * (self.beta_min + t * (self.beta_max - self.beta_min))
+
+    def _g2(self, t):
+        return self.beta_min + t * (self.beta_max - self.beta_min)
+
+    def _t_of_sigma(self, sigma):
+        L = torch.log1p(sigma.to(torch.float64) ** 2)  # = -2 log alpha = t^2 (bmax - bmin)/2 + t bmin
+        d = self.beta_max - self.beta_min
+        if d == 0:
+            return (L / self.beta_min).to(sigma.dtype)
+        return ((-self.beta_min + torch.sqrt(self.beta_min**2 + 2 * d * L)) / d).to(sigma.dtype)
+
+
+class VE(Process):
+    """Variance-exploding SDE (Song et al. 2021): f = 0, g^2 = d/dt sigma^2 with
+    sigma(t)^2 = sigma_min^2 ((sigma_max/sigma_min)^(2t/T) - 1), alpha = 1, beta = sigma.
+
+    This is the *exact* marginal of Song's VE SDE started from clean data at t = 0 (Song et al.
+    approximate it by sigma_min (sigma_max/sigma_min)^t, which never reaches 0); g is the same.
+    """
+
+    def __init__(self, sigma_min: float = 0.01, sigma_max: float = 50.0, T: float = 1.0):
+        self.sigma_min = check_positive_float("sigma_min", sigma_min)
+        self.sigma_max = check_positive_float("sigma_max", sigma_max)
+        if self.sigma_min >= self.sigma_max:
+            raise ValueError(f"sigma_min must be < sigma_max, got sigma_min={sigma_min}, sigma_max={sigma_max}")
+        self.T = check_positive_float("T", T)
+        self._L = 2 * math.log(self.sigma_max / self.sigma_min) / self.T
+        self.t_min_default = float(self._t_of_sigma(torch.tensor(self.sigma_min, dtype=torch.float64)))
+
+    def __repr__(self) -> str:
+        return f"VE(sigma_min={self.sigma_min}, sigma_max={self.sigma_max}, T={self.T})"
+
+    def _alpha(self, t):
+        return torch.ones_like(t)
+
+    def _beta(self, t):
+        return self.sigma_min * torch.sqrt(torch.expm1(self._L * t))
+
+    _sigma = _beta
+
+    def _f(self, t):
+        return torch.zeros_like(t)
+
+    def _g2(self, t):
+        return self.sigma_min**2 * self._L * torch.exp(self._L * t)
+
+    def _t_of_sigma(self, sigma):
+        return torch.log1p((sigma / self.sigma_min) ** 2) / self._L
+
+    def _condition(self, t):
+        return torch.log(self._sigma(t).clamp_min(1e-12)) / 4
+
+
+class EDM(Process):
+    """Karras et al. (2022) process: s(t) = 1, sigma(t) = t, so x_t = x0 + t eps, t in [0, sigma_max];
+    f = 0, g^2 = 2t. ``sigma_min`` is the default smallest nonzero grid time."""
+
+    def __init__(self, sigma_min: float = 0.002, sigma_max: float = 80.0):
+        self.sigma_min = check_positive_float("sigma_min", sigma_min)
+        self.sigma_max = check_positive_float("sigma_max", sigma_max)
+        if self.sigma_min >= self.sigma_max:
+            raise ValueError(f"sigma_min must be < sigma_max, got sigma_min={sigma_min}, sigma_max={sigma_max}")
+        self.T = self.sigma_max
+        self.t_min_default = self.sigma_min
+
+    def __repr__(self) -> str:
+        return f"EDM(sigma_min={self.sigma_min}, sigma_max={self.sigma_max})"
+
+    def _alpha(self, t):
+        return torch.ones_like(t)
+
+    def _beta(self, t):
+        return t.clone()
+
+    _sigma = _beta
+
+    def _f(self, t):
+        return torch.zeros_like(t)
+
+    def _g2(self, t):
+        return 2 * t
+
+    def _t_of_sigma(self, sigma):
+        return sigma.clone()
+
+    def _condition(self, t):
+        return torch.log(t.clamp_min(1e-12)) / 4
+
+
+class AlphaBetaProcess(Process):
+    """A process from any user-chosen pair (alpha(t), beta(t)) on [0, T].
+
+    ``alpha_fn`` and ``beta_fn`` map a float tensor of times to tensors of the same shape
+    (written with torch operations so that autograd can differentiate them). f = alpha'/alpha
+    and g^2 = alpha^2 d/dt(beta^2/alpha^2) are obtained by automatic differentiation.
+    sigma = beta/alpha must increase with t (checked on a grid).
+    """
+
+    def __init__(self, alpha_fn: Callable, beta_fn: Callable, T: float = 1.0, t_min: float = 1e-3):
+        check_callable("alpha_fn", alpha_fn); check_callable("beta_fn", beta_fn)
+        self.T = check_positive_float("T", T)
+        self.t_min_default = check_positive_float("t_min", t_min)
+        self.alpha_fn, self.beta_fn = alpha_fn, beta_fn
+        ts = torch.linspace(0, self.T, 257, dtype=torch.float64)
+        a, b = alpha_fn(ts), beta_fn(ts)
+        if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)) or a.shape != ts.shape or b.shape != ts.shape:
+            raise TypeError("alpha_fn and beta_fn must map a tensor of times to a tensor of the same shape")
+        if not (torch.isfinite(a).all() and torch.isfinite(b).all()) or (a <= 0).any() or (b < 0).any():
+            raise ValueError("alpha_fn must be > 0 and beta_fn >= 0 and both finite on [0, T]")
+        if ((b / a)[1:] <= (b / a)[:-1]).any():
+            raise ValueError("sigma = beta/alpha must increase strictly with t on [0, T]")
+
+    def _alpha(self, t):
+        return self.alpha_fn(t)
+
+    def _beta(self, t):
+        return self.beta_fn(t)

@@ -1,0 +1,409 @@
+"""Samplers: from noise x at grid.t[0] to data at grid.t[-1], one signature for all.
+
+    x = sampler(denoiser, x, grid, *, generator=None, callback=None, return_info=False, **options)
+
+* ``denoiser(x, t) -> x0_hat`` (E[x0 | x_t = x]); ``t`` is passed as a tensor of shape (n,).
+* ``grid`` is a :class:`course_lib.processes.Grid`: the process and decreasing times t_0 > ... > t_n.
+* With ``return_info=True`` the result is ``(x, SampleInfo(nfe, times, trajectory))``; ``nfe``
+  counts denoiser calls, ``trajectory`` stacks x at every time of ``times`` (shape (len, n, d);
+  pass ``keep_trajectory=False`` to skip it).
+* ``callback(dict(i=, t=, x=, x0_hat=))`` is called after each step i with the new time t and state x.
+
+Conventions shared by all samplers. For a step from t to s < t we write a_t, b_t for alpha, beta
+at t, and (A, B) for the one-jump coefficients between the two levels: A = a_t / a_s,
+B^2 = b_t^2 - A^2 b_s^2 (for the DDPM chain and consecutive k: A_k and B_k). The **last step to
+t = 0** returns the denoiser's estimate x0_hat: the ancestral/DDIM/EDM updates give exactly that
+by themselves (b_s = 0), and the samplers that integrate in t (Euler-Maruyama, PF-ODE Euler, Heun,
+RK45, predictor-corrector) take it as their last step (Song et al.'s final "denoising" step,
+free here because it reuses the step's evaluation). If a grid ends at t > 0, a final x0_hat step
+is added unless ``denoise_final=False``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ._checks import check_callable, check_choice, check_generator, check_points, check_positive_float, check_probability
+from .device import randn
+from .processes import DDPMChain, Grid, Process
+
+__all__ = ["SampleInfo", "one_shot", "ddpm_ancestral", "x0_renoise", "ddim", "euler_maruyama",
+           "predictor_corrector", "pf_ode_euler", "pf_ode_heun", "pf_ode_rk45", "edm_euler", "edm_heun",
+           "SAMPLERS"]
+
+
+@dataclass
+class SampleInfo:
+    """What a sampler returns with ``return_info=True``."""
+
+    nfe: int
+    times: torch.Tensor
+    trajectory: torch.Tensor | None
+
+
+class _Run:
+    """Bookkeeping shared by every sampler: checks, denoiser calls (NFE), noise, callback, trajectory."""
+
+    def __init__(self, denoiser, x, grid, generator, callback, return_info, keep_trajectory=True,
+                 continuous=False):
+        check_callable("denoiser", denoiser)
+        check_points("x", x)
+        if not isinstance(grid, Grid):
+            raise TypeError(f"grid must be a course_lib.processes.Grid (e.g. process.grid(n_steps)), "
+                            f"got {type(grid).__name__}")
+        if continuous and not isinstance(grid.process, Process):
+            raise TypeError("this sampler integrates an SDE/ODE in continuous time and needs a continuous "
+                            f"Process (VP, VE, EDM, ...), got {type(grid.process).__name__}")
+        check_generator(generator)
+        if callback is not None:
+            check_callable("callback", callback)
+        self.denoiser, self.generator, self.callback = denoiser, generator, callback
+        self.process = grid.process
+        self.t = grid.t
+        self.n = grid.n_steps
+        self.alpha = self.process.alpha_at(self.t).to(torch.float64)
+        self.beta = self.process.beta_at(self.t).to(torch.float64)
+        self.nfe = 0
+        self.keep = bool(return_info and keep_trajectory)
+        self.return_info = return_info
+        self.traj = [x.detach().clone()] if self.keep else None
+        self.times = [float(self.t[0])]
+
+    def D(self, x: torch.Tensor, t: float) -> torch.Tensor:
+        """One network evaluation x0_hat = D(x, t)."""
+        tt = torch.full((x.shape[0],), float(t), dtype=x.dtype, device=x.device)
+        with torch.no_grad():
+            out = self.denoiser(x, tt)
+        if not isinstance(out, torch.Tensor) or out.shape != x.shape:
+            raise ValueError(f"denoiser(x, t) must return a tensor shaped like x {tuple(x.shape)}, got "
+                             f"{tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}")
+        self.nfe += 1
+        return out
+
+    def noise(self, x: torch.Tensor) -> torch.Tensor:
+        return randn(x.shape, generator=self.generator, device=x.device, dtype=x.dtype)
+
+    def done(self, i: int, t: float, x: torch.Tensor, x0_hat: torch.Tensor | None) -> None:
+        if self.callback is not None:
+            self.callback(dict(i=i, t=float(t), x=x, x0_hat=x0_hat))
+        if self.keep:
+            self.traj.append(x.detach().clone())
+        self.times.append(float(t))
+
+    def finish(self, x: torch.Tensor, denoise_final: bool = True):
+        t_end = float(self.t[-1])
+        if denoise_final and t_end > 0 and float(self.beta[-1]) > 0:
+            x0 = self.D(x, t_end)
+            x = x0
+            self.done(self.n, 0.0, x, x0)
+        if not self.return_info:
+            return x
+        traj = torch.stack(self.traj) if self.keep else None
+        return x, SampleInfo(self.nfe, torch.tensor(self.times, dtype=torch.float64), traj)
+
+
+# ---------------------------------------------------------------------------------------------
+def one_shot(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=None, callback=None,
+             return_info: bool = False, keep_trajectory: bool = True) -> torch.Tensor:
+    """Chapter 1's one-shot denoiser: x0_hat = D(x, t_0) in a single evaluation (eq. ``eq-one-shot``).
+
+    Only grid.t[0] is used. It returns the posterior *mean*, not a sample: it converges to
+    nothing but E[x0 | x_T] (a blurred point cloud), whatever the grid.
+    """
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
+    x0_hat = run.D(x, run.t[0])
+    run.done(0, 0.0, x0_hat, x0_hat)
+    run.t = run.t[[0, -1]]
+    return run.finish(x0_hat, denoise_final=False)
+
+
+def ddpm_ancestral(denoiser: Callable, x: torch.Tensor, grid: Grid, *, variance: str = "beta", generator=None,
+                   callback=None, return_info: bool = False, keep_trajectory: bool = True):
+    """DDPM ancestral sampling (Ho et al. 2020, Algorithm 2; book eq. ``eq-ddpm-ancestral``).
+
+    For each step t -> s:  eps_hat = (x - a_t x0_hat)/b_t,
+        x <- (x - B^2/b_t eps_hat) / A + sigma z,   z ~ N(0, I),
+    with ``variance="beta"``: sigma^2 = B^2 (Ho's sigma_t^2 = beta_t), or ``"posterior"``:
+    sigma^2 = B^2 b_s^2 / b_t^2 (the variance of q(x_s | x_t, x0)). No noise when b_s = 0
+    (the last step). On a sub-grid of the chain (or a continuous VP/VE) A and B are the
+    one-jump coefficients between the two levels.
+    """
+    check_choice("variance", variance, {"beta", "posterior"})
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
+    for i in range(run.n):
+        a_t, b_t, a_s, b_s = (float(v) for v in (run.alpha[i], run.beta[i], run.alpha[i + 1], run.beta[i + 1]))
+        A = a_t / a_s
+        B2 = b_t**2 - A**2 * b_s**2
+        x0_hat = run.D(x, run.t[i])
+        eps_hat = (x - a_t * x0_hat) / b_t
+        x = (x - B2 / b_t * eps_hat) / A
+        if b_s > 0:
+            var = B2 if variance == "beta" else B2 * b_s**2 / b_t**2
+            x = x + math.sqrt(var) * run.noise(x)
+        run.done(i, run.t[i + 1], x, x0_hat)
+    return run.finish(x)
+
+
+def x0_renoise(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=None, callback=None,
+               return_info: bool = False, keep_trajectory: bool = True):
+    """"Predict x0, then re-noise it to the next level" (seed 002's multistep sampler, done right;
+    book eq. ``eq-x0-renoise``): x <- a_s x0_hat + b_s z with fresh z ~ N(0, I).
+
+    It forgets x except through x0_hat, so it is *not* a discretisation of the reverse process:
+    its output does not converge to the data distribution as steps are refined (it is DDIM with
+    the largest possible noise, sigma = b_s).
+    """
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
+    for i in range(run.n):
+        a_s, b_s = float(run.alpha[i + 1]), float(run.beta[i + 1])
+        x0_hat = run.D(x, run.t[i])
+        x = a_s * x0_hat
+        if b_s > 0:
+            x = x + b_s * run.noise(x)
+        run.done(i, run.t[i + 1], x, x0_hat)
+    return run.finish(x)
+
+
+def ddim(denoiser: Callable, x: torch.Tensor, grid: Grid, *, eta: float = 0.0, generator=None, callback=None,
+         return_info: bool = False, keep_trajectory: bool = True):
+    """DDIM (Song, Meng & Ermon 2021, eq. 12; book eq. ``eq-ddim``). For each step t -> s:
+
+        eps_hat = (x - a_t x0_hat)/b_t,  c = eta * sqrt(B^2 b_s^2 / b_t^2),
+        x <- a_s x0_hat + sqrt(b_s^2 - c^2) eps_hat + c z.
+
+    eta = 0: deterministic (the Euler step of the PF-ODE in sigma, see :func:`edm_euler`);
+    eta = 1: the same distribution step as DDPM ancestral with the posterior variance.
+    """
+    eta = check_probability("eta", eta)
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
+    for i in range(run.n):
+        a_t, b_t, a_s, b_s = (float(v) for v in (run.alpha[i], run.beta[i], run.alpha[i + 1], run.beta[i + 1]))
+        A = a_t / a_s
+        B2 = b_t**2 - A**2 * b_s**2
+        c = eta * math.sqrt(max(B2, 0.0)) * b_s / b_t
+        x0_hat = run.D(x, run.t[i])
+        eps_hat = (x - a_t * x0_hat) / b_t
+        x = a_s * x0_hat + math.sqrt(max(b_s**2 - c**2, 0.0)) * eps_hat
+        if c > 0:
+            x = x + c * run.noise(x)
+        run.done(i, run.t[i + 1], x, x0_hat)
+    return run.finish(x)
+
+
+def _fg2(process: Process, t: float) -> tuple[float, float]:
+    tt = torch.tensor(float(t), dtype=torch.float64)
+    return float(process.f(tt)), float(process.g2(tt))
+
+
+def euler_maruyama(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=None, callback=None,
+                   return_info: bool = False, keep_trajectory: bool = True, denoise_final: bool = True):
+    """Euler-Maruyama on the reverse-time SDE (Anderson 1982; Song et al. 2021, eq. 6; book eq.
+    ``eq-reverse-sde-em``), any continuous process. For each step t -> s (h = t - s > 0):
+
+        score = (a_t x0_hat - x)/b_t^2,   x <- x - (f(t) x - g(t)^2 score) h + g(t) sqrt(h) z.
+
+    The last step to t = 0 returns x0_hat (see the module docstring).
+    """
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    for i in range(run.n):
+        t, s = float(run.t[i]), float(run.t[i + 1])
+        a_t, b_t = float(run.alpha[i]), float(run.beta[i])
+        x0_hat = run.D(x, t)
+        if s == 0:
+            x = x0_hat
+        else:
+            f, g2 = _fg2(run.process, t)
+            h = t - s
+            score = (a_t * x0_hat - x) / b_t**2
+            x = x - (f * x - g2 * score) * h + math.sqrt(g2 * h) * run.noise(x)
+        run.done(i, s, x, x0_hat)
+    return run.finish(x, denoise_final)
+
+
+def predictor_corrector(denoiser: Callable, x: torch.Tensor, grid: Grid, *, snr: float = 0.16,
+                        n_corrector: int = 1, generator=None, callback=None, return_info: bool = False,
+                        keep_trajectory: bool = True, denoise_final: bool = True):
+    """Predictor-corrector sampling (Song et al. 2021, Algorithms 2-3; book eq. ``eq-pc``).
+
+    At each time t_i: ``n_corrector`` Langevin steps at t_i,
+        eps_L = 2 r (snr ||z|| / ||score||)^2,  x <- x + eps_L score + sqrt(2 eps_L) z,
+    (norms per sample, averaged over the batch as in Song et al.'s code; r = (a_s/a_t)^2, which is
+    their 1 - beta_i for VP and 1 for VE), then one Euler-Maruyama predictor step to t_{i+1}.
+    NFE = (1 + n_corrector) per step. With a fixed ``snr`` the Langevin steps keep a bias that
+    does not vanish as the grid is refined.
+    """
+    snr = check_positive_float("snr", snr)
+    if isinstance(n_corrector, bool) or not isinstance(n_corrector, int) or n_corrector < 0:
+        raise ValueError(f"n_corrector must be an integer >= 0, got {n_corrector!r}")
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    for i in range(run.n):
+        t, s = float(run.t[i]), float(run.t[i + 1])
+        a_t, b_t, a_s = float(run.alpha[i]), float(run.beta[i]), float(run.alpha[i + 1])
+        r = (a_s / a_t) ** 2
+        for _ in range(n_corrector):
+            score = (a_t * run.D(x, t) - x) / b_t**2
+            z = run.noise(x)
+            z_norm = z.flatten(1).norm(dim=1).mean()
+            s_norm = score.flatten(1).norm(dim=1).mean()
+            eps_L = 2 * r * (snr * z_norm / s_norm) ** 2
+            x = x + eps_L * score + torch.sqrt(2 * eps_L) * z
+        x0_hat = run.D(x, t)
+        if s == 0:
+            x = x0_hat
+        else:
+            f, g2 = _fg2(run.process, t)
+            h = t - s
+            score = (a_t * x0_hat - x) / b_t**2
+            x = x - (f * x - g2 * score) * h + math.sqrt(g2 * h) * run.noise(x)
+        run.done(i, s, x, x0_hat)
+    return run.finish(x, denoise_final)
+
+
+def _pf_drift(run: _Run, x: torch.Tensor, t: float, a_t: float, b_t: float):
+    """PF-ODE right-hand side f x - g^2/2 score with score = (a_t D - x)/b_t^2; returns (drift, x0_hat)."""
+    x0_hat = run.D(x, t)
+    f, g2 = _fg2(run.process, t)
+    return f * x - 0.5 * g2 * (a_t * x0_hat - x) / b_t**2, x0_hat
+
+
+def pf_ode_euler(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=None, callback=None,
+                 return_info: bool = False, keep_trajectory: bool = True, denoise_final: bool = True):
+    """Euler's method on the probability-flow ODE dx/dt = f x - g^2/2 score (Song et al. 2021, eq. 13;
+    book eq. ``eq-pf-ode-euler``), integrated in the process's own time t. Last step: x0_hat."""
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    for i in range(run.n):
+        t, s = float(run.t[i]), float(run.t[i + 1])
+        d, x0_hat = _pf_drift(run, x, t, float(run.alpha[i]), float(run.beta[i]))
+        x = x0_hat if s == 0 else x + (s - t) * d
+        run.done(i, s, x, x0_hat)
+    return run.finish(x, denoise_final)
+
+
+def pf_ode_heun(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=None, callback=None,
+                return_info: bool = False, keep_trajectory: bool = True, denoise_final: bool = True):
+    """Heun's method (explicit trapezoid) on the probability-flow ODE in the process's time t
+    (book eq. ``eq-pf-ode-heun``): d = F(x, t), x' = x + h d, x <- x + h (d + F(x', s))/2.
+    2 NFE per step; the last step (to t = 0) returns x0_hat (1 NFE)."""
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    for i in range(run.n):
+        t, s = float(run.t[i]), float(run.t[i + 1])
+        d, x0_hat = _pf_drift(run, x, t, float(run.alpha[i]), float(run.beta[i]))
+        if s == 0:
+            x = x0_hat
+        else:
+            x_pred = x + (s - t) * d
+            d2, _ = _pf_drift(run, x_pred, s, float(run.alpha[i + 1]), float(run.beta[i + 1]))
+            x = x + (s - t) * 0.5 * (d + d2)
+        run.done(i, s, x, x0_hat)
+    return run.finish(x, denoise_final)
+
+
+def pf_ode_rk45(denoiser: Callable, x: torch.Tensor, grid: Grid, *, rtol: float = 1e-5, atol: float = 1e-5,
+                generator=None, callback=None, return_info: bool = False, keep_trajectory: bool = True,
+                denoise_final: bool = True):
+    """The probability-flow ODE solved by scipy's adaptive RK45 (``solve_ivp``, as in Song et al.'s
+    code; book eq. ``eq-pf-ode-rk45``) from grid.t[0] to the last nonzero time of the grid, then
+    x0_hat there. The solver chooses its own steps (``rtol``, ``atol``); NFE counts its evaluations
+    (all points integrated as one system, in float64) plus the final x0_hat."""
+    from scipy.integrate import solve_ivp
+
+    rtol = check_positive_float("rtol", rtol); atol = check_positive_float("atol", atol)
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    t0 = float(run.t[0])
+    ends_at_zero = float(run.t[-1]) == 0.0
+    t1 = float(run.t[-2]) if ends_at_zero else float(run.t[-1])
+    shape, dtype, device = x.shape, x.dtype, x.device
+    proc = run.process
+
+    def fun(t, y):
+        xt = torch.as_tensor(y, dtype=torch.float64).reshape(shape).to(device=device, dtype=dtype)
+        tt = torch.tensor(t, dtype=torch.float64)
+        a, b = float(proc.alpha_at(tt)), float(proc.beta_at(tt))
+        with torch.no_grad():
+            d, _ = _pf_drift(run, xt, t, a, b)
+        return d.detach().to(torch.float64).cpu().numpy().reshape(-1)
+
+    sol = solve_ivp(fun, (t0, t1), x.detach().to(torch.float64).cpu().numpy().reshape(-1),
+                    method="RK45", rtol=rtol, atol=atol)
+    if not sol.success:
+        raise RuntimeError(f"solve_ivp failed: {sol.message}")
+    x = torch.as_tensor(sol.y[:, -1]).reshape(shape).to(device=device, dtype=dtype)
+    run.done(0, t1, x, None)
+    if ends_at_zero:
+        x0_hat = run.D(x, t1)
+        x = x0_hat
+        run.done(1, 0.0, x, x0_hat)
+    run.t = torch.tensor(run.times, dtype=torch.float64)
+    return run.finish(x, denoise_final)
+
+
+def _edm(denoiser, x, grid, heun, S_churn, S_min, S_max, S_noise, generator, callback, return_info, keep_trajectory):
+    S_churn = check_positive_float("S_churn", S_churn, allow_zero=True)
+    S_min = check_positive_float("S_min", S_min, allow_zero=True)
+    if isinstance(S_max, bool) or not isinstance(S_max, (int, float)) or S_max < S_min:
+        raise ValueError(f"S_max must be a number >= S_min={S_min}, got {S_max!r}")
+    S_noise = check_positive_float("S_noise", S_noise, allow_zero=True)
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
+    proc = run.process
+    sigma = (run.beta / run.alpha).tolist()
+    s_of = run.alpha.tolist()
+    sigma_top = float(proc.sigma_at(torch.tensor(proc.T, dtype=torch.float64)))
+    N = run.n
+    for i in range(N):
+        t_i, t_next = float(run.t[i]), float(run.t[i + 1])
+        sig_i, sig_next = sigma[i], sigma[i + 1]
+        gamma = min(S_churn / N, math.sqrt(2) - 1) if S_min <= sig_i <= S_max else 0.0
+        xs = x / s_of[i]                                       # x~ = x / s(t_i)
+        sig_hat, t_hat, s_hat = sig_i, t_i, s_of[i]
+        if gamma > 0:                                          # churn: raise the noise level to sigma_hat
+            sig_hat = min(sig_i * (1 + gamma), sigma_top)
+            t_hat = float(proc.t_of_sigma(torch.tensor(sig_hat, dtype=torch.float64)))
+            s_hat = float(proc.alpha_at(torch.tensor(t_hat, dtype=torch.float64)))
+            xs = xs + math.sqrt(max(sig_hat**2 - sig_i**2, 0.0)) * S_noise * run.noise(x)
+        x0_hat = run.D(s_hat * xs, t_hat)
+        d = (xs - x0_hat) / sig_hat                            # dx~/dsigma at sigma_hat
+        xs_next = xs + (sig_next - sig_hat) * d                # Euler step
+        if heun and sig_next != 0:                             # 2nd-order correction
+            x0_next = run.D(s_of[i + 1] * xs_next, t_next)
+            d2 = (xs_next - x0_next) / sig_next
+            xs_next = xs + (sig_next - sig_hat) * 0.5 * (d + d2)
+        x = s_of[i + 1] * xs_next
+        run.done(i, t_next, x, x0_hat)
+    return run.finish(x)
+
+
+def edm_heun(denoiser: Callable, x: torch.Tensor, grid: Grid, *, S_churn: float = 0.0, S_min: float = 0.0,
+             S_max: float = float("inf"), S_noise: float = 1.0, generator=None, callback=None,
+             return_info: bool = False, keep_trajectory: bool = True):
+    """EDM sampler (Karras et al. 2022, Algorithm 2; book eq. ``eq-edm-heun``), any process.
+
+    Works with x~ = x / s(t) and sigma = sigma(t), where the PF-ODE reads dx~/dsigma = (x~ - D)/sigma
+    (their eq. 4 with the time change t -> sigma; for the EDM process s = 1 and sigma = t, so this
+    is exactly their algorithm). Per step i (N = grid.n_steps):
+        gamma = min(S_churn/N, sqrt(2) - 1) if S_min <= sigma_i <= S_max else 0;
+        sigma_hat = sigma_i (1 + gamma);  x~_hat = x~ + sqrt(sigma_hat^2 - sigma_i^2) S_noise z;
+        d = (x~_hat - D(x_hat, t_hat))/sigma_hat;  x~' = x~_hat + (sigma_{i+1} - sigma_hat) d;
+        if sigma_{i+1} != 0: d' = (x~' - D(x', t_{i+1}))/sigma_{i+1},
+                             x~' = x~_hat + (sigma_{i+1} - sigma_hat)(d + d')/2.
+    NFE = 2N - 1 on a grid ending at sigma = 0. sigma_hat is capped at sigma(T).
+    Use the grid ``process.grid(N, spacing="edm", rho=7)`` for Karras's time steps (their eq. 5).
+    """
+    return _edm(denoiser, x, grid, True, S_churn, S_min, S_max, S_noise, generator, callback, return_info,
+                keep_trajectory)
+
+
+def edm_euler(denoiser: Callable, x: torch.Tensor, grid: Grid, *, S_churn: float = 0.0, S_min: float = 0.0,
+              S_max: float = float("inf"), S_noise: float = 1.0, generator=None, callback=None,
+              return_info: bool = False, keep_trajectory: bool = True):
+    """:func:`edm_heun` without the second-order correction (Euler in sigma; book eq. ``eq-edm-euler``).
+    Without churn each step equals DDIM with eta = 0 on the same grid."""
+    return _edm(denoiser, x, grid, False, S_churn, S_min, S_max, S_noise, generator, callback, return_info,
+                keep_trajectory)
+
+
+SAMPLERS = {f.__name__: f for f in (one_shot, ddpm_ancestral, x0_renoise, ddim, euler_maruyama, predictor_corrector,
+                                    pf_ode_euler, pf_ode_heun, pf_ode_rk45, edm_euler, edm_heun)}

@@ -1,0 +1,115 @@
+"""Tests for course_lib.feedback._core: right answers pass, wrong ones fail kindly, nothing leaks."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from course_lib import feedback
+from course_lib.feedback import Feedback, check_function, check_true, check_value, compare
+
+
+def reference(x, t):
+    return x * math.exp(-t)
+
+
+def inputs(g):
+    return (torch.randn(16, 2, generator=g), float(torch.rand(1, generator=g)))
+
+
+def test_right_function_passes_and_prints_verdict(capsys):
+    fb = check_function(lambda x, t: x * math.exp(-t), reference, inputs, name="shrink", trials=3, seed=1)
+    out = capsys.readouterr().out
+    assert fb and fb.passed and isinstance(fb, Feedback)
+    assert len(fb.checks) == 3
+    assert "Well done" in out and "shrink" in out
+
+
+def test_wrong_function_fails_with_size_of_error(capsys):
+    fb = check_function(lambda x, t: x * (1 - t), reference, inputs, name="shrink", trials=2, seed=1)
+    out = capsys.readouterr().out
+    assert not fb
+    assert "Not yet" in out and "largest difference" in out
+
+
+def test_wrong_shape_and_none_are_explained():
+    fb = check_function(lambda x, t: x.sum(1), reference, inputs, trials=1, seed=0, quiet=True)
+    assert not fb and "shape" in fb.checks[0].detail
+    fb = check_function(lambda x, t: None, reference, inputs, trials=1, seed=0, quiet=True)
+    assert not fb and "return" in fb.checks[0].detail
+
+
+def test_stub_raising_not_implemented_is_reported_once():
+    def stub(x, t):
+        raise NotImplementedError
+
+    fb = check_function(stub, reference, inputs, trials=3, seed=0, quiet=True)
+    assert not fb and len(fb.checks) == 1 and "NotImplementedError" in fb.checks[0].detail
+
+
+def test_other_exceptions_are_caught_and_named():
+    fb = check_function(lambda x, t: x @ x, reference, inputs, trials=2, seed=0, quiet=True)
+    assert not fb and all("RuntimeError" in c.detail for c in fb.checks)
+
+
+def test_fresh_inputs_each_call_when_seed_is_none():
+    seen = []
+
+    def record(g):
+        x = torch.randn(3, 1, generator=g)
+        seen.append(x)
+        return (x, 0.1)
+
+    check_function(reference, reference, record, trials=1, quiet=True)
+    check_function(reference, reference, record, trials=1, quiet=True)
+    assert not torch.equal(seen[0], seen[1])
+
+
+def test_keyword_inputs_and_extra_check():
+    fb = check_function(reference, reference, lambda g: {"x": torch.randn(4, 1, generator=g), "t": 0.3},
+                        trials=1, seed=0, quiet=True, extra=lambda out, args: (out.dtype == torch.float64, "dtype"))
+    assert not fb and fb.checks[0].detail == "dtype"
+
+
+def test_check_value_never_prints_expected(capsys):
+    expected = 0.7321
+    assert check_value(0.73215, expected, name="ratio", rtol=1e-3)
+    fb = check_value(0.9, expected, name="ratio")
+    out = capsys.readouterr().out
+    assert not fb and "too large" in out and "0.73" not in out
+    assert "much" in check_value(0.1, expected, quiet=True).checks[0].detail
+    assert "a little" in check_value(0.74, expected, quiet=True).checks[0].detail
+    assert not check_value(..., expected, quiet=True)
+
+
+def test_compare_containers_arrays_and_nan():
+    assert compare((torch.ones(2), 3.0), (torch.ones(2), 3.0))[0]
+    assert not compare([1.0], (1.0, 2.0))[0]
+    assert compare(np.ones(3), torch.ones(3))[0]
+    ok, detail = compare(torch.tensor([float("nan")]), torch.tensor([1.0]))
+    assert not ok and "NaN" in detail
+    assert compare("a", "a")[0] and not compare("a", "b")[0]
+
+
+def test_check_true_and_empty_feedback():
+    assert not Feedback("nothing")  # no checks is not a pass
+    fb = check_true("custom", [("sum is one", True, ""), ("non-negative", False, "one entry < 0")], quiet=True)
+    assert not fb and "1 of 2" in fb.text()
+
+
+def test_hint_shown_only_on_failure():
+    fb = check_value(1.0, 2.0, hint="think of the variance", quiet=True)
+    assert "Hint: think of the variance" in fb.text()
+    assert "Hint" not in check_value(2.0, 2.0, hint="x", quiet=True).text()
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(TypeError):
+        check_function(3, reference, inputs)
+    with pytest.raises(ValueError):
+        check_function(reference, reference, inputs, trials=0)
+
+
+def test_lazy_chapter_modules():
+    with pytest.raises(AttributeError):
+        feedback.not_a_chapter
