@@ -7,12 +7,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-JB     := $(BIN)/jupyter-book build . -W --keep-going
+# The book build must use the inline backend (with MPLBACKEND=Agg, plt.show() outputs no figure);
+# --all rewrites every page (cheap: executions stay cached) so navigation follows _toc.yml changes.
+JB     := MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/jupyter-book build . --all -W --keep-going
 SITE   := book/_ext/course_site.py
 STUDENT_HTML := _build/student/_build/html
 NOTEBOOKS := $(wildcard book/*.ipynb)
 export COURSE_QUIET := 1
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: install book book-student student-notebooks test unit nbval browser install-check clean
@@ -45,12 +46,12 @@ student-notebooks:
 test: unit nbval book book-student install-check browser
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q tests --ignore=tests/browser
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q tests --ignore=tests/browser
 
 ## nbval exits 5 when it collects nothing; with no notebook yet there is nothing to check.
 nbval: $(STAMP)
 ifneq ($(NOTEBOOKS),)
-	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env $(NOTEBOOKS)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env $(NOTEBOOKS)
 else
 	@echo "nbval: no notebooks in book/ yet"
 endif
@@ -61,7 +62,7 @@ install-check: $(STAMP)
 
 ## Headless Chromium on the built sites (needs `make book book-student`; see tests/browser/).
 browser: $(STAMP)
-	$(BIN)/python -m pytest -q tests/browser
+	COURSE_BROWSER_REQUIRED=1 $(BIN)/python -m pytest -q tests/browser
 
 clean:
 	rm -rf _build

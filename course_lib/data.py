@@ -2,7 +2,8 @@
 
 Every random data set takes an explicit ``generator`` (``None`` = torch's global
 RNG) and draws on the CPU through :func:`course_lib.device.randn`/``rand``, so a
-seed gives the same points everywhere. Move the result with ``.to(device)``.
+seed gives the same points everywhere (a CUDA generator draws, and returns, on the GPU).
+Move the result with ``.to(device)``.
 
 ==================  ===  ==========================================================
 name                d    what
@@ -84,7 +85,7 @@ def two_circles_sample(
     angles = 2 * math.pi * u[:, 0]
     which = (u[:, 1] < 0.5).long()
     ring = radius * torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)
-    return ring + _centres(offset)[which]
+    return ring + _centres(offset).to(u.device)[which]
 
 
 def swiss_roll(n: int, generator: torch.Generator | None = None, noise: float = 0.01) -> torch.Tensor:

@@ -22,7 +22,8 @@ raise a ``ValueError``.
 ``alpha_at(k)``/``beta_at(k)`` for the discrete DDPM chain).
 
 Classes: :class:`GaussianMixture`, :class:`Gaussian` (a one-component mixture),
-:class:`Uniform01` and :class:`Empirical` (a finite training set: its denoiser
+:class:`Uniform01`, :class:`CircleMixture` (points uniform on circles in 2D, e.g. the
+true distribution behind the two-circles training set) and :class:`Empirical` (a finite training set: its denoiser
 is the "memorising" softmax-weighted average of the training points).
 """
 from __future__ import annotations
@@ -36,7 +37,7 @@ import torch
 from ._checks import check_generator, check_points, check_positive_int
 from .device import rand, randn
 
-__all__ = ["Distribution", "Gaussian", "GaussianMixture", "Uniform01", "Empirical"]
+__all__ = ["Distribution", "Gaussian", "GaussianMixture", "Uniform01", "CircleMixture", "Empirical"]
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -315,6 +316,81 @@ class Uniform01(Distribution):
         xw, aw, bw = self._wide(x, a, b)
         d = (xw + bw**2 * self._score_wide(xw, aw, bw)) / aw  # Tweedie
         return d.clamp(0.0, 1.0).to(x.dtype)  # clamp only removes rounding outside [0, 1]
+
+
+# --- uniform on circles (2D) ---------------------------------------------------------
+class CircleMixture(Distribution):
+    r"""Points uniform on K circles in 2D: circle k (centre c_k, radius r) chosen w.p. w_k.
+
+    Noised, with y = x - alpha c_k and kappa = alpha r |y| / beta^2, circle k has density
+    exp(-(|y|^2 + alpha^2 r^2) / (2 beta^2)) I0(kappa) / (2 pi beta^2), and the posterior mean
+    of x0 on it is c_k + r (I1(kappa) / I0(kappa)) y / |y| (modified Bessel functions,
+    evaluated with the scaled ``i0e``/``i1e`` so that large kappa does not overflow).
+    :meth:`two_circles` gives the distribution that ``data.two_circles`` samples evenly.
+    """
+
+    dim = 2
+
+    def __init__(self, centres, radius: float = 0.5, weights=None):
+        c = _as_param("centres", centres)
+        if c.ndim != 2 or c.shape[1] != 2:
+            raise ValueError(f"centres must have shape (K, 2), got shape {tuple(c.shape)}")
+        K = c.shape[0]
+        w = torch.full((K,), 1.0 / K, dtype=torch.float64) if weights is None else _as_param("weights", weights, ndim_max=1)
+        if w.shape != (K,):
+            raise ValueError(f"weights must have shape ({K},) like the centres, got shape {tuple(w.shape)}")
+        if (w < 0).any() or abs(w.sum().item() - 1.0) > 1e-6:
+            raise ValueError(f"weights must be >= 0 and sum to 1, got {w.tolist()} (sum {w.sum().item():.6g})")
+        if isinstance(radius, bool) or not isinstance(radius, Real) or not math.isfinite(radius) or radius <= 0:
+            raise ValueError(f"radius must be a finite number > 0, got {radius!r}")
+        self.centres, self.weights, self.radius = c, w, float(radius)
+
+    @classmethod
+    def two_circles(cls, radius: float = 0.5, offset: float = 0.7) -> "CircleMixture":
+        """Two equally likely circles centred at (+offset, +offset) and (-offset, -offset)."""
+        return cls([[offset, offset], [-offset, -offset]], radius)
+
+    def __repr__(self) -> str:
+        return f"CircleMixture(centres={self.centres.tolist()}, radius={self.radius})"
+
+    def sample(self, n: int, generator: torch.Generator | None = None, dtype=torch.float32) -> torch.Tensor:
+        """``n`` i.i.d. points, shape (n, 2), on the CPU."""
+        n = check_positive_int("n", n)
+        check_generator(generator)
+        gen_device = generator.device if generator is not None else "cpu"
+        k = torch.multinomial(self.weights.to(gen_device), n, replacement=True, generator=generator).cpu()
+        theta = 2 * math.pi * rand((n,), generator=generator, dtype=torch.float64).cpu()
+        ring = self.radius * torch.stack([torch.cos(theta), torch.sin(theta)], dim=1)
+        return (self.centres[k] + ring).to(dtype)
+
+    def _parts(self, x, a, b):
+        """y (n, K, 2), |y| (n, K), kappa (n, K) and log w_k p_k(x) (n, K)."""
+        c, w = self.centres.to(x), self.weights.to(x)
+        y = x[:, None, :] - a[:, :, None] * c  # (n, K, 2)
+        ny = y.norm(dim=-1)
+        kappa = a * self.radius * ny / b**2
+        log_p = (
+            torch.log(w) - torch.log(2 * math.pi * b**2)
+            - (ny - a * self.radius) ** 2 / (2 * b**2) + torch.log(torch.special.i0e(kappa))
+        )
+        return c, y, ny, kappa, log_p
+
+    def _log_prob(self, x, a, b):
+        return torch.logsumexp(self._parts(x, a, b)[-1], dim=1)
+
+    def _posterior_offsets(self, x, a, b):
+        """sum_k r_k (alpha E[x0 | circle k] - x): the common part of score and denoiser, (n, 2)."""
+        c, y, ny, kappa, log_p = self._parts(x, a, b)
+        resp = torch.softmax(log_p, dim=1)[:, :, None]
+        ratio = torch.special.i1e(kappa) / torch.special.i0e(kappa)  # I1/I0, in [0, 1)
+        unit = y / ny.clamp_min(torch.finfo(x.dtype).tiny)[:, :, None]
+        return (resp * (-y + (a * self.radius * ratio)[:, :, None] * unit)).sum(1)
+
+    def _score(self, x, a, b):
+        return self._posterior_offsets(x, a, b) / b**2
+
+    def _denoiser(self, x, a, b):
+        return (x + self._posterior_offsets(x, a, b)) / a
 
 
 # --- finite training set -----------------------------------------------------------

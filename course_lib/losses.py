@@ -103,9 +103,10 @@ def dsm_loss(process: Process, weighting="eps", t_min: float = 1e-3):
         elif weighting == "likelihood":
             w = process.g2(t) / process.beta(t) ** 2
         else:
-            w = torch.as_tensor(weighting(t), dtype=x0.dtype, device=x0.device) / process.beta(t) ** 2
-            if w.shape != t.shape:
-                raise ValueError(f"weighting(t) must return shape {tuple(t.shape)}, got {tuple(w.shape)}")
+            lam = torch.as_tensor(weighting(t), dtype=x0.dtype, device=x0.device)
+            if lam.shape != t.shape:
+                raise ValueError(f"weighting(t) must return shape {tuple(t.shape)}, got {tuple(lam.shape)}")
+            w = lam / process.beta(t) ** 2
         return (w.to(err.dtype) * err).mean()
 
     return loss

@@ -127,7 +127,6 @@ class DDPMChain:
         self.B = torch.sqrt(self.B2)
         self.alpha = torch.cumprod(self.A, 0)
         self.beta = torch.sqrt(-torch.expm1(torch.cumsum(torch.log1p(-self.B2), 0)))  # sqrt(1 - alpha^2), accurate
-        self.log_sigma = torch.log(self.beta[1:] / self.alpha[1:])  # increasing in k = 1..N
 
     def __repr__(self) -> str:
         return f"DDPMChain(schedule={self.schedule!r}, N={self.N})"
@@ -168,27 +167,14 @@ class DDPMChain:
         if (sigma < 0).any():
             raise ValueError("sigma must be >= 0")
         s = sigma.detach().to(torch.float64).cpu()
-        ls = torch.log(s.clamp_min(1e-300))
-        tab = self.log_sigma
-        if (ls > tab[-1] + 1e-9).any():
-            raise ValueError(f"sigma must be <= sigma_N = {math.exp(tab[-1].item()):.4g}")
-        # between k and k+1 (k >= 1) interpolate linearly in log sigma; below sigma_1 the
-        # fractional k in (0, 1) is found by bisection on sigma_at (log alpha is linear there)
-        out = torch.empty_like(s)
-        j = torch.searchsorted(tab, ls.reshape(-1)).reshape(ls.shape).clamp(1, self.N - 1 if self.N > 1 else 1)
-        if self.N > 1:
-            w = ((ls - tab[j - 1]) / (tab[j] - tab[j - 1])).clamp(0, 1)
-            out = j.to(torch.float64) + w  # tab index j-1 is step j
-        else:
-            out = torch.ones_like(s)
-        small = ls < tab[0]
-        if small.any():
-            lo = torch.zeros_like(s[small]); hi = torch.ones_like(s[small])
-            for _ in range(60):
-                mid = (lo + hi) / 2
-                too_big = self.sigma_at(mid) > s[small]
-                hi = torch.where(too_big, mid, hi); lo = torch.where(too_big, lo, mid)
-            out[small] = (lo + hi) / 2
+        # alpha^2 = 1/(1 + sigma^2) and log alpha is linear in k between whole steps (see alpha_at)
+        la_t = -0.5 * torch.log1p(s**2)
+        la = torch.log(self.alpha)
+        if (la_t < la[-1] - 1e-9).any():
+            raise ValueError(f"sigma must be <= sigma_N = {float(self.beta[-1] / self.alpha[-1]):.6g}")
+        idx = torch.searchsorted(-la, (-la_t).reshape(-1)).reshape(s.shape).clamp(1, self.N)
+        w = ((la_t - la[idx - 1]) / (la[idx] - la[idx - 1])).clamp(0, 1)
+        out = (idx - 1).to(torch.float64) + w
         out = torch.where(s == 0, torch.zeros_like(out), out)
         return out.to(dtype=sigma.dtype, device=sigma.device)
 

@@ -10,7 +10,8 @@ with dt_i = t_{i+1} - t_i. The same function runs forward in time (increasing ``
 backward (decreasing ``times``, e.g. a reverse SDE, whose drift the caller supplies); the noise
 always scales with sqrt(|dt|).
 
-Functions: :func:`simulate_sde` (all paths on a time grid), :func:`density_map` (histogram of
+Functions: :func:`simulate_sde` (all paths on a time grid), :func:`solve_ode` (Euler or Heun for
+dx = drift(x, t) dt in either direction of time: e.g. deterministic encoding with the PF-ODE), :func:`density_map` (histogram of
 the paths at every time: the colour map), :func:`plot_density_map` (draw it) and
 :func:`gaussian_density_map` (the exact colour map when p_t is a known Gaussian, for checking).
 """
@@ -21,10 +22,10 @@ from typing import Callable
 
 import torch
 
-from ._checks import check_callable, check_generator, check_points, check_positive_int
+from ._checks import check_callable, check_choice, check_generator, check_points, check_positive_int
 from .device import randn
 
-__all__ = ["simulate_sde", "density_map", "gaussian_density_map", "plot_density_map"]
+__all__ = ["simulate_sde", "solve_ode", "density_map", "gaussian_density_map", "plot_density_map"]
 
 
 def _check_times(times) -> torch.Tensor:
@@ -96,6 +97,55 @@ def simulate_sde(
             g = _as_column(diffusion(t), x, "diffusion")
             z = randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
             x = x + g * math.sqrt(abs(dt)) * z
+        if not torch.isfinite(x).all():
+            raise ValueError(f"the paths became NaN or infinite in the step from t={t_i:.4g}: check that drift "
+                             f"and diffusion are finite there (e.g. g(t) at t = 0)")
+        out.append(x)
+    return torch.stack(out)
+
+
+def solve_ode(
+    drift: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    x0: torch.Tensor,
+    times,
+    *,
+    method: str = "heun",
+) -> torch.Tensor:
+    r"""Solve ``dx/dt = drift(x, t)`` on the grid ``times`` (increasing or decreasing) from ``x0``.
+
+    ``method="euler"``: x_{i+1} = x_i + h d_i with d_i = drift(x_i, t_i), h = t_{i+1} - t_i.
+    ``method="heun"`` (book eq. ``ch5-heun``): x' = x_i + h d_i, then
+    x_{i+1} = x_i + h (d_i + drift(x', t_{i+1})) / 2 (second order, 2 evaluations per step).
+    Unlike the samplers in :mod:`course_lib.samplers` (which always run from noise to data), this
+    also runs forward in time, e.g. to *encode* data into noise with the probability-flow ODE.
+    Returns all states, shape (K + 1, n, d).
+    """
+    check_callable("drift", drift)
+    check_points("x0", x0)
+    check_choice("method", method, {"euler", "heun"})
+    times = _check_times(times)
+
+    def F(x, t):
+        tt = torch.full((x.shape[0],), t, dtype=x.dtype, device=x.device)
+        d = drift(x, tt)
+        if not isinstance(d, torch.Tensor) or d.shape != x.shape:
+            got = tuple(d.shape) if isinstance(d, torch.Tensor) else type(d).__name__
+            raise ValueError(f"drift must return a tensor of shape {tuple(x.shape)}, got {got}")
+        return d
+
+    x = x0
+    out = [x0]
+    for i in range(times.numel() - 1):
+        t, s = float(times[i]), float(times[i + 1])
+        h = s - t
+        d = F(x, t)
+        if method == "euler":
+            x = x + h * d
+        else:
+            x_pred = x + h * d
+            x = x + h * 0.5 * (d + F(x_pred, s))
+        if not torch.isfinite(x).all():
+            raise ValueError(f"the solution became NaN or infinite in the step from t={t:.4g}")
         out.append(x)
     return torch.stack(out)
 

@@ -124,3 +124,10 @@ def test_bad_input():
         data.by_name("spiral", 10, g)
     with pytest.raises(TypeError):
         data.by_name(3, 10, g)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("name", data.NAMES)
+def test_cuda_generator(name):
+    x = data.by_name(name, 100, make_generator(0, device="cuda"))
+    assert x.device.type == "cuda" and torch.isfinite(x).all()

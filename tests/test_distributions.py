@@ -11,7 +11,7 @@ import torch
 
 from course_lib import data
 from course_lib.device import make_generator
-from course_lib.distributions import Empirical, Gaussian, GaussianMixture, Uniform01
+from course_lib.distributions import CircleMixture, Empirical, Gaussian, GaussianMixture, Uniform01
 
 D64 = torch.float64
 
@@ -26,6 +26,7 @@ def all_distributions():
         "mixture": mixture_2d(),
         "uniform": Uniform01(),
         "empirical": Empirical(data.two_circles().double()),
+        "circles": CircleMixture([[0.7, 0.7], [-0.7, -0.7], [1.0, -1.0]], 0.5, [0.25, 0.5, 0.25]),
     }
 
 
@@ -37,7 +38,7 @@ def points_and_levels(dist, n=64, seed=0):
     return x, alpha, beta
 
 
-@pytest.mark.parametrize("name", ["gaussian", "mixture", "uniform", "empirical"])
+@pytest.mark.parametrize("name", ["gaussian", "mixture", "uniform", "empirical", "circles"])
 def test_tweedie_links_score_and_denoiser(name):
     dist = all_distributions()[name]
     x, alpha, beta = points_and_levels(dist)
@@ -48,7 +49,7 @@ def test_tweedie_links_score_and_denoiser(name):
     torch.testing.assert_close(d, tweedie, rtol=1e-9, atol=1e-9)
 
 
-@pytest.mark.parametrize("name", ["gaussian", "mixture", "uniform", "empirical"])
+@pytest.mark.parametrize("name", ["gaussian", "mixture", "uniform", "empirical", "circles"])
 def test_score_is_gradient_of_log_prob(name):
     dist = all_distributions()[name]
     x, alpha, beta = points_and_levels(dist, n=16, seed=1)
@@ -62,14 +63,14 @@ def test_score_is_gradient_of_log_prob(name):
 
 
 def test_log_prob_integrates_to_one():
-    grid = torch.linspace(-12, 12, 24001, dtype=D64)[:, None]
+    grid = torch.linspace(-12, 12, 6001, dtype=D64)[:, None]
     dx = (grid[1] - grid[0]).item()
     for dist in (Uniform01(), GaussianMixture([0.2, 0.8], [-2.0, 3.0], [0.1, 1.0]), Empirical(torch.tensor([[0.0], [1.0]]))):
         for alpha, beta in ((1.0, 0.05), (0.5, 1.0)):
             mass = dist.log_prob_noised(grid, alpha, beta).exp().sum().item() * dx
             assert abs(mass - 1) < 1e-6, (dist, alpha, beta, mass)
     # 2D mixture on a grid
-    t = torch.linspace(-6, 6, 601, dtype=D64)
+    t = torch.linspace(-6, 6, 241, dtype=D64)
     xx, yy = torch.meshgrid(t, t, indexing="ij")
     pts = torch.stack([xx.reshape(-1), yy.reshape(-1)], 1)
     mass = mixture_2d().log_prob_noised(pts, 0.8, 0.5).exp().sum().item() * (t[1] - t[0]).item() ** 2
@@ -114,6 +115,25 @@ def test_uniform_is_stable_far_outside():
     assert abs(d.item() - 0.05**2 / 3.0) < 1e-4
     # float32 and float64 agree
     torch.testing.assert_close(dist.denoiser(x, 1.0, 0.05), dist.denoiser(x.double(), 1.0, 0.05).float())
+
+
+def test_circles_match_a_fine_ring_of_points():
+    # the even ring of M points is the trapezoid rule in the angle: spectrally accurate
+    dist = CircleMixture.two_circles()
+    theta = 2 * math.pi * torch.arange(4000, dtype=D64) / 4000
+    circle = 0.5 * torch.stack([torch.cos(theta), torch.sin(theta)], 1)
+    ring = Empirical(torch.cat([circle + 0.7, circle - 0.7]))  # float64 (data.two_circles is float32)
+    x = 1.5 * torch.randn(50, 2, generator=make_generator(10), dtype=D64)
+    for alpha, beta in ((1.0, 0.05), (0.8, 0.3), (0.3, 1.5)):
+        torch.testing.assert_close(dist.denoiser(x, alpha, beta), ring.denoiser(x, alpha, beta), rtol=1e-9, atol=1e-10)
+        torch.testing.assert_close(
+            dist.log_prob_noised(x, alpha, beta), ring.log_prob_noised(x, alpha, beta), rtol=1e-9, atol=1e-9
+        )
+    # far from the data and with little noise, kappa is huge: still finite, projects onto the circle
+    d = dist.denoiser(torch.tensor([[3.0, 3.0], [0.7, 0.7]]), 1.0, 1e-3)
+    torch.testing.assert_close(d, torch.tensor([[0.7 + 0.5 / math.sqrt(2)] * 2, [0.7, 0.7]]))
+    s = dist.sample(1000, make_generator(11))
+    assert torch.allclose(((s.abs() - 0.7) ** 2).sum(1), torch.full((1000,), 0.25), atol=1e-5)
 
 
 def test_mixture_denoiser_matches_monte_carlo():
@@ -261,6 +281,12 @@ def test_bad_input():
         Uniform01().sample(0)
     with pytest.raises(TypeError, match="generator"):
         dist.sample(3, generator=0)
+    with pytest.raises(ValueError, match="shape \\(K, 2\\)"):
+        CircleMixture([0.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="radius"):
+        CircleMixture([[0.0, 0.0]], radius=0.0)
+    with pytest.raises(ValueError, match="sum to 1"):
+        CircleMixture([[0.0, 0.0], [1.0, 1.0]], weights=[0.5, 0.6])
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")

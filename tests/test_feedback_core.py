@@ -113,3 +113,20 @@ def test_bad_arguments_raise():
 def test_lazy_chapter_modules():
     with pytest.raises(AttributeError):
         feedback.not_a_chapter
+
+
+def test_verdict_printed_once_in_jupyter(capsys):
+    fb = check_value(2.0, 2.0, name="x")
+    fb._ipython_display_()  # what IPython calls when the check ends a cell
+    assert capsys.readouterr().out.count("Well done") == 1
+    fb._ipython_display_()  # shown again when evaluated later on its own
+    assert capsys.readouterr().out.count("Well done") == 1
+
+
+def test_in_place_change_of_inputs_is_reported():
+    def sneaky(x, t):
+        x.mul_(math.exp(-t))
+        return x
+
+    fb = check_function(sneaky, reference, inputs, trials=1, seed=0, quiet=True)
+    assert not fb and "in place" in fb.checks[0].detail

@@ -119,7 +119,7 @@ def test_stored_without_outputs(path):
     dirty = [i for i, c in enumerate(load(path)["cells"])
              if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
     assert not dirty, (f"{path.name}: code cells {dirty} hold outputs; clear them with "
-                       f"`jupyter nbconvert --clear-output --inplace {path.relative_to(ROOT)}`")
+                       f"`python book/_ext/course_site.py clear {path.relative_to(ROOT)}`")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
@@ -218,3 +218,42 @@ def test_student_notebook_drops_tagged_and_directive_cells():
     assert out["cells"][1]["outputs"] == [] and out["cells"][1]["execution_count"] is None
     kept_code = course_site.student_notebook(nb, drop_code=False, clear_outputs=False)
     assert [c["source"] for c in kept_code["cells"]][1:] == ["answer = 42", "check(answer)"]
+
+
+def test_exercise_list_kinds():
+    md = lambda s, **meta: {"cell_type": "markdown", "metadata": meta, "source": s}
+    code = lambda s, **meta: {"cell_type": "code", "metadata": meta, "source": s, "outputs": [], "execution_count": None}
+    nb = {"cells": [
+        md(":::{exercise} Prove it\n:label: a\n\nShow that.\n:::"),
+        md(":::{solution} a\nproof\n:::", tags=["solution"]),
+        md(":::{exercise} Code it\n:label: b\n\nWrite f.\n:::", effort="45 min"),
+        code("def f(x):\n    raise NotImplementedError\n\nch9.check_f(f)"),
+        code("def f(x):\n    return x", tags=["solution"]),
+        md(":::{exercise} A number\n:label: c\n\nCompute it.\n:::"),
+        code("value = ...\nch9.check_value_thing(value)"),
+        md("```{exercise} Train again\n:label: d\n\nTrain the model with twice the steps.\n```"),
+    ]}
+    got = [(e["label"], e["kind"], e["effort"], e["feedback"]) for e in course_site.exercises_of(nb)]
+    assert got == [("a", "pen and paper", "15 min", False), ("b", "implement", "45 min", True),
+                   ("c", "a number", "10 min", True), ("d", "experiment", "30 min", False)]
+
+
+def test_solution_scanner_finds_leaks(tmp_path):
+    (tmp_path / "ok.html").write_text("<p>exercise only</p>")
+    assert course_site.find_solution_traces(tmp_path) == []
+    (tmp_path / "leak.html").write_text('<div class="solution dropdown admonition">answer</div>')
+    (tmp_path / "_sources").mkdir()
+    (tmp_path / "_sources" / "x.ipynb").write_text(json.dumps({"cells": [
+        {"cell_type": "code", "metadata": {"tags": ["solution"]}, "source": "x = 1"}]}))
+    problems = course_site.find_solution_traces(tmp_path)
+    assert len(problems) == 2 and any("leak.html" in p for p in problems)
+
+
+def test_clear_outputs(tmp_path):
+    p = tmp_path / "n.ipynb"
+    p.write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "source": "1",
+                                        "outputs": [{"output_type": "stream"}], "execution_count": 1}]}))
+    assert course_site.clear_outputs([str(p)]) == [p]
+    cell = json.loads(p.read_text())["cells"][0]
+    assert cell["outputs"] == [] and cell["execution_count"] is None
+    assert course_site.clear_outputs([str(p)]) == []

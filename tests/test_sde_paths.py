@@ -64,6 +64,8 @@ def test_simulate_bad_input():
         simulate_sde(_ou_drift, lambda t: 1.0, torch.zeros(2, 1), [0.0])
     with pytest.raises(ValueError):
         simulate_sde(lambda x, t: x[:, :0], lambda t: 1.0, torch.zeros(2, 1), [0, 1])
+    with pytest.raises(ValueError, match="NaN"):
+        simulate_sde(_ou_drift, lambda t: float("nan"), torch.zeros(2, 1), [0, 1])
     with pytest.raises(TypeError):
         simulate_sde(_ou_drift, lambda t: "big", torch.zeros(2, 1), [0, 1])
     with pytest.raises(TypeError):
@@ -114,3 +116,34 @@ def test_plot_density_map_runs():
     with pytest.raises(ValueError):
         plot_density_map(ax, torch.rand(3, 3), torch.linspace(0, 1, 3), edges)
     plt.close(fig)
+
+
+def test_solve_ode_orders_and_directions():
+    from course_lib.sde_paths import solve_ode
+
+    x0 = torch.ones(2, 1, dtype=torch.float64)
+    errs = {}
+    for method in ("euler", "heun"):
+        e = []
+        for K in (10, 20):
+            x1 = solve_ode(lambda x, t: -x, x0, torch.linspace(0, 1, K + 1, dtype=torch.float64), method=method)[-1]
+            e.append(abs(x1[0, 0].item() - math.exp(-1)))
+        errs[method] = math.log2(e[0] / e[1])
+    assert 0.8 < errs["euler"] < 1.2 and 1.8 < errs["heun"] < 2.2
+    # backward in time returns to the start (Heun, fine grid)
+    fwd = solve_ode(lambda x, t: -x * t[:, None], x0, torch.linspace(0, 1, 101, dtype=torch.float64))[-1]
+    back = solve_ode(lambda x, t: -x * t[:, None], fwd, torch.linspace(1, 0, 101, dtype=torch.float64))[-1]
+    assert torch.allclose(back, x0, atol=1e-5)
+
+
+def test_solve_ode_bad_input():
+    from course_lib.sde_paths import solve_ode
+
+    with pytest.raises(ValueError):
+        solve_ode(lambda x, t: -x, torch.zeros(2, 1), [0, 1], method="rk4")
+    with pytest.raises(TypeError):
+        solve_ode(lambda x, t: -x, torch.zeros(2, 1), [0, 1], method=4)
+    with pytest.raises(ValueError):
+        solve_ode(lambda x, t: x[:, :0], torch.zeros(2, 1), [0, 1])
+    with pytest.raises(ValueError):
+        solve_ode(lambda x, t: x / 0.0, torch.ones(2, 1), [0, 1])

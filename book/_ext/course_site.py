@@ -33,7 +33,7 @@ from pathlib import Path
 
 SOLUTION_TAG = "solution"
 # What a solution looks like in built HTML (sphinx-exercise and myst-nb markup) or in a source.
-HTML_SOLUTION_MARKERS = ("solution-content", 'class="solution', "tag_solution", "solution-start", "solution-end")
+HTML_SOLUTION_MARKERS = ("solution-content", 'class="solution', "tag_solution")
 SOURCE_SOLUTION_PATTERN = re.compile(r"(```|:::)\{solution(-start|-end)?\}")
 
 
@@ -168,11 +168,111 @@ def find_solution_traces(outdir: str | Path) -> list[str]:
     return problems
 
 
+def _dedupe_scripts(app, pagename, templatename, context, doctree):
+    """Drop repeated identical scripts (sphinx-thebe's inline config can be added twice, which
+    declares `const THEBE_JS_URL` twice: a JavaScript error on every page)."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for js in scripts:
+        name = getattr(js, "filename", js) or ""  # inline scripts come with filename None or ""
+        key = (str(name), tuple(sorted((k, str(v)) for k, v in getattr(js, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(js)
+    context["script_files"] = unique
+    # pydata-sphinx-theme logs a console error ("Got invalid theme mode: .") when no mode is set.
+    context.setdefault("default_mode", "light")
+
+
+# ----------------------------------------------------------------------------- exercise list
+EXERCISE_RE = re.compile(r"(?:```|:::)\{exercise\}\s*(?P<title>[^\n]*)\n(?:(?::(?!label)[^\n]*\n)*):label:\s*(?P<label>\S+)")
+EFFORT = {"pen and paper": "15 min", "a number": "10 min", "implement": "20 min", "experiment": "30 min"}
+
+
+def exercises_of(nb: dict) -> list[dict]:
+    """The exercises of a notebook: label, title, kind, effort, whether a feedback check exists.
+
+    The kind is read from the cells between an exercise and the next one: a stub raising
+    NotImplementedError means "implement", a `...` placeholder "a number", a training run
+    "experiment", no student code cell "pen and paper". A cell metadata entry
+    ``"effort": "45 min"`` on the exercise cell overrides the estimate.
+    """
+    cells = nb.get("cells", [])
+    found = []
+    for i, cell in enumerate(cells):
+        text = "".join(cell.get("source", "")) if isinstance(cell.get("source"), list) else cell.get("source", "")
+        m = EXERCISE_RE.search(text) if cell.get("cell_type") == "markdown" else None
+        if not m:
+            continue
+        student_code = []
+        for nxt in cells[i + 1:]:
+            nsrc = "".join(nxt.get("source", "")) if isinstance(nxt.get("source"), list) else nxt.get("source", "")
+            if nxt.get("cell_type") == "markdown" and EXERCISE_RE.search(nsrc):
+                break
+            if nxt.get("cell_type") == "code" and not is_solution_cell(nxt):
+                student_code.append(nsrc)
+        code = "\n".join(student_code)
+        body = text[m.end():]
+        if "NotImplementedError" in code:
+            kind = "implement"
+        elif re.search(r"=\s*\.\.\.", code):
+            kind = "a number"
+        elif re.search(r"\b[Tt]rain\b", body):
+            kind = "experiment"
+        elif code.strip():
+            kind = "implement"
+        else:
+            kind = "pen and paper"
+        if kind == "pen and paper" and re.search(r"\b[Tt]rain\b", body):
+            kind = "experiment"
+        effort = cell.get("metadata", {}).get("effort") or EFFORT[kind]
+        found.append({"label": m.group("label"), "title": m.group("title").strip(), "kind": kind,
+                      "effort": effort, "feedback": bool(re.search(r"\bcheck_\w+\(", code))})
+    return found
+
+
+def _exercise_list_directive():
+    from docutils.parsers.rst import Directive
+
+    class ExerciseList(Directive):
+        """``{exercise-list}``: a table of every exercise of every chapter notebook."""
+
+        has_content = False
+
+        def run(self):
+            env = self.state.document.settings.env
+            rows = []
+            docs = sorted(d for d in env.found_docs if str(env.doc2path(d)).endswith(".ipynb"))
+            for doc in docs:
+                path = Path(env.doc2path(doc))
+                env.note_dependency(str(path))
+                nb = json.loads(path.read_text(encoding="utf-8"))
+                for ex in exercises_of(nb):
+                    check = "yes" if ex["feedback"] else ""
+                    title = ex["title"].replace("|", "\\|")
+                    rows.append(f"| {{doc}}`/{doc}` | {{ref}}`{ex['label']}`: {title} | {ex['kind']} | {ex['effort']} | {check} |")
+            text = ["| chapter | exercise | kind | effort | feedback check |", "| --- | --- | --- | --- | --- |", *rows]
+            if not rows:
+                text = ["(No exercise yet.)"]
+            from docutils import nodes
+            from docutils.statemachine import StringList
+
+            container = nodes.container(classes=["course-exercise-list"])
+            self.state.nested_parse(StringList(text, source="exercise-list"), 0, container)
+            return [container]
+
+    return ExerciseList
+
+
 def setup(app):
     app.add_config_value("course_student", False, "env")
     app.connect("source-read", _on_source_read)
     app.add_post_transform(_make_post_transform())
+    app.add_directive("exercise-list", _exercise_list_directive())
     app.connect("html-page-context", _on_page_context, priority=100)
+    app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("build-finished", _on_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
 
@@ -205,7 +305,27 @@ def merged_config(base: str | Path, overrides: str | Path, target: str | Path) -
     return target
 
 
+def clear_outputs(paths: list[str]) -> list[Path]:
+    """Clear outputs and execution counts of notebooks in place (keeps everything else)."""
+    changed = []
+    for p in map(Path, paths):
+        nb = json.loads(p.read_text(encoding="utf-8"))
+        dirty = False
+        for cell in nb.get("cells", []):
+            if cell.get("cell_type") == "code" and (cell.get("outputs") or cell.get("execution_count") is not None):
+                cell["outputs"], cell["execution_count"] = [], None
+                dirty = True
+        if dirty:
+            p.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            changed.append(p)
+    return changed
+
+
 def _main(argv: list[str]) -> int:
+    if len(argv) >= 2 and argv[0] == "clear":
+        for path in clear_outputs(argv[1:]):
+            print(f"cleared {path}")
+        return 0
     if len(argv) == 4 and argv[0] == "config":
         print(f"wrote {merged_config(*argv[1:])}")
         return 0
@@ -217,7 +337,8 @@ def _main(argv: list[str]) -> int:
         problems = find_solution_traces(argv[1])
         print("\n".join(problems) or f"no solution found in {argv[1]}")
         return 1 if problems else 0
-    print("usage: course_site.py strip OUT_DIR NOTEBOOK... | check SITE_DIR | config BASE OVERRIDES TARGET")
+    print("usage: course_site.py strip OUT_DIR NOTEBOOK... | clear NOTEBOOK... | check SITE_DIR"
+          " | config BASE OVERRIDES TARGET")
     return 2
 
 

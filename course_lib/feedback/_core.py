@@ -27,8 +27,8 @@ import torch
 
 __all__ = ["Check", "Feedback", "report", "compare", "check_value", "check_function", "check_true"]
 
-PASS_MARK = "✅"
-FAIL_MARK = "❌"
+PASS_MARK = "✓"  # plain glyphs that every monospace font has (emoji show as boxes on some systems)
+FAIL_MARK = "✗"
 
 
 @dataclass
@@ -51,6 +51,7 @@ class Feedback:
     name: str
     checks: list[Check] = field(default_factory=list)
     hint: str = ""
+    _printed: bool = field(default=False, repr=False, compare=False)
 
     @property
     def passed(self) -> bool:
@@ -77,8 +78,12 @@ class Feedback:
     def __str__(self) -> str:
         return self.text()
 
-    def _repr_pretty_(self, p, cycle) -> None:  # IPython: show the verdict, not a dataclass dump
-        p.text(self.text())
+    def _ipython_display_(self) -> None:
+        """In Jupyter, a check that ends a cell was already printed by :func:`report`: show it once."""
+        if self._printed:
+            self._printed = False  # evaluating the object again later shows the verdict
+        else:
+            print(self.text())
 
     def __repr__(self) -> str:
         return f"Feedback(name={self.name!r}, passed={self.passed}, checks={len(self.checks)})"
@@ -93,6 +98,7 @@ def report(feedback: Feedback, *, quiet: bool | None = None) -> Feedback:
         quiet = bool(os.environ.get("COURSE_FEEDBACK_QUIET"))
     if not quiet:
         print(feedback.text())
+        feedback._printed = True
     return feedback
 
 
@@ -209,6 +215,22 @@ def _describe_error(exc: BaseException) -> str:
     return f"raised {type(exc).__name__}" + (f": {msg[:200]}" if msg else "")
 
 
+def _clone(args):
+    """Copy the tensors of a tuple/dict of arguments (other values are shared)."""
+    if isinstance(args, dict):
+        return {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in args.items()}
+    return tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
+
+
+def _call(fn, args):
+    return fn(**args) if isinstance(args, dict) else fn(*args)
+
+
+def _same(a, b) -> bool:
+    pairs = zip(a.values(), b.values()) if isinstance(a, dict) else zip(a, b)
+    return all(not isinstance(x, torch.Tensor) or torch.equal(x, y) for x, y in pairs)
+
+
 def check_function(your_fn: Callable, reference_fn: Callable, inputs: Callable[[torch.Generator], Sequence | dict],
                    *, name: str | None = None, trials: int = 3, seed: int | None = None,
                    rtol: float = 1e-4, atol: float = 1e-6, hint: str = "",
@@ -235,12 +257,12 @@ def check_function(your_fn: Callable, reference_fn: Callable, inputs: Callable[[
     for trial in range(trials):
         g = torch.Generator().manual_seed(seed + trial)
         args = inputs(g)
-        call = (lambda f: f(**args)) if isinstance(args, dict) else (lambda f: f(*args))
         with torch.no_grad():
-            expected = call(reference_fn)
+            expected = _call(reference_fn, _clone(args))
         what = f"random input {trial + 1}"
+        mine = _clone(args)  # the student's own copy, so an in-place change can be detected
         try:
-            got = call(your_fn)
+            got = _call(your_fn, mine)
         except Exception as exc:  # the student's code may raise anything; report it kindly
             fb.add(what, False, _describe_error(exc))
             if isinstance(exc, NotImplementedError):
@@ -249,5 +271,7 @@ def check_function(your_fn: Callable, reference_fn: Callable, inputs: Callable[[
         ok, detail = compare(got, expected, rtol=rtol, atol=atol)
         if ok and extra is not None:
             ok, detail = extra(got, args)
+        if ok and not _same(mine, args):
+            ok, detail = False, "the output matches, but your function changed its input tensors in place"
         fb.add(what, ok, detail)
     return report(fb, quiet=quiet)

@@ -1,0 +1,145 @@
+"""Tests for the diffusion losses in course_lib.losses (one_shot_loss is tested in test_foundation.py).
+
+With the exact denoiser of Gaussian data each loss has a known expected value, which the
+Monte-Carlo estimate must match; a small network trained on each loss must improve.
+"""
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from course_lib.device import make_generator
+from course_lib.losses import ddpm_eps_loss, dsm_loss, edm_loss
+from course_lib.models import TimeMLP
+from course_lib.params import EDMPrecond, EpsDenoiser, X0Denoiser
+from course_lib.processes import EDM, VE, VP, DDPMChain
+from course_lib.training import train
+
+torch.set_num_threads(1)
+
+
+class ExactGaussian(nn.Module):
+    """The exact denoiser of N(0, s^2 I) data for a process (an nn.Module with .eps like the wrappers)."""
+
+    def __init__(self, process, s):
+        super().__init__()
+        self.process, self.s = process, s
+
+    def _ab(self, x, t):
+        return self.process.alpha_at(t).to(x)[:, None], self.process.beta_at(t).to(x)[:, None]
+
+    def forward(self, x, t):
+        a, b = self._ab(x, t)
+        return a * self.s**2 / (a**2 * self.s**2 + b**2) * x
+
+    def eps(self, x, t):
+        a, b = self._ab(x, t)
+        return b / (a**2 * self.s**2 + b**2) * x
+
+
+def _mc(loss, model, x0, seeds=range(4)):
+    return sum(loss(model, x0, make_generator(s)).item() for s in seeds) / len(seeds)
+
+
+def test_ddpm_eps_loss_with_exact_denoiser_has_the_minimal_value():
+    chain, s, d = DDPMChain("linear", 100), 0.6, 2
+    x0 = torch.randn(50_000, d, generator=make_generator(9)) * s
+    # E ||eps - E[eps|x_k]||^2 = d * mean_k Var(eps | x_k) = d * mean_k a^2 s^2 / (a^2 s^2 + b^2)
+    a2 = chain.alpha[1:] ** 2
+    want = d * (a2 * s**2 / (a2 * s**2 + 1 - a2)).mean().item()
+    got = _mc(ddpm_eps_loss(chain), ExactGaussian(chain, s), x0)
+    assert got == pytest.approx(want, rel=0.03)
+    # a wrong predictor (eps_hat = 0) costs d on average: the loss can tell them apart
+    assert _mc(ddpm_eps_loss(chain), lambda x, c: torch.zeros_like(x), x0) == pytest.approx(d, rel=0.03)
+
+
+def test_ddpm_eps_loss_is_seeded_and_trains():
+    chain = DDPMChain("linear", 100)
+    x0 = torch.randn(2000, 1, generator=make_generator(0)) * 0.5 + 2.0
+    loss = ddpm_eps_loss(chain)
+    model = EpsDenoiser(TimeMLP(1, hidden=32, depth=2), chain)
+    assert loss(model, x0[:64], make_generator(1)).item() == loss(model, x0[:64], make_generator(1)).item()
+    res = train(model, loss, x0, steps=200, batch_size=128, lr=3e-3, seed=0, device="cpu", progress=False)
+    first, last = sum(res.losses[:20]) / 20, sum(res.losses[-50:]) / 50
+    assert last < 0.7 * first
+
+
+@pytest.mark.parametrize("proc", [VP(), VE()], ids=repr)
+def test_dsm_loss_eps_weighting_expected_value(proc):
+    s, d, t_min = 0.5, 2, 1e-3
+    x0 = torch.randn(50_000, d, generator=make_generator(2)) * s
+    t = torch.linspace(t_min, proc.T, 20001, dtype=torch.float64)
+    a2, b2 = proc.alpha(t) ** 2, proc.beta(t) ** 2
+    want = d * torch.trapezoid(a2 * s**2 / (a2 * s**2 + b2), t).item() / (proc.T - t_min)
+    got = _mc(dsm_loss(proc, "eps", t_min=t_min), ExactGaussian(proc, s), x0)
+    assert got == pytest.approx(want, rel=0.04)
+
+
+def test_dsm_loss_weightings():
+    proc = VP()
+    x0 = torch.randn(20_000, 1, generator=make_generator(3)) * 0.5
+    model = ExactGaussian(proc, 0.5)
+    # lambda(t) = beta^2 as a callable is the same as "eps"
+    a = dsm_loss(proc, "eps")(model, x0, make_generator(4)).item()
+    b = dsm_loss(proc, lambda t: proc.beta(t) ** 2)(model, x0, make_generator(4)).item()
+    assert a == pytest.approx(b, rel=1e-5)
+    # likelihood weighting g^2/beta^2 >= ... is positive and larger (it blows up near t = 0)
+    c = dsm_loss(proc, "likelihood")(model, x0, make_generator(4)).item()
+    assert c > a > 0
+
+
+def test_edm_loss_with_exact_denoiser_equals_dimension():
+    """With x0 ~ N(0, sigma_data^2 I) and the exact D, lambda(sigma) Var[x0 | x] = 1 per dimension."""
+    sd, d = 0.5, 3
+    x0 = torch.randn(50_000, d, generator=make_generator(5)) * sd
+    got = _mc(edm_loss(sigma_data=sd), ExactGaussian(EDM(), sd), x0)
+    assert got == pytest.approx(d, rel=0.02)
+    # through EDMPrecond on another process (VP) the loss is still defined and finite
+    net = TimeMLP(d, hidden=16, depth=1)
+    val = edm_loss(sigma_data=sd)(EDMPrecond(net, sd, process=VP()), x0[:256], make_generator(0))
+    assert torch.isfinite(val)
+
+
+def test_edm_loss_trains_edm_precond():
+    g = make_generator(6)  # two blobs: for Gaussian data F = 0 is already optimal
+    x0 = torch.sign(torch.randn(2000, 1, generator=g)) * torch.tensor([[0.5, -0.5]]) + 0.05 * torch.randn(2000, 2, generator=g)
+    model = EDMPrecond(TimeMLP(2, hidden=32, depth=2), sigma_data=0.5)
+    res = train(model, edm_loss(), x0, steps=200, batch_size=128, lr=3e-3, seed=0, device="cpu", progress=False)
+    assert sum(res.losses[-50:]) / 50 < sum(res.losses[:20]) / 20
+
+
+def test_dsm_loss_trains_x0_denoiser():
+    x0 = torch.randn(2000, 1, generator=make_generator(7)) * 0.5 + 1
+    model = X0Denoiser(TimeMLP(1, hidden=32, depth=2), VE(sigma_max=5.0))
+    res = train(model, dsm_loss(model.process), x0, steps=200, batch_size=128, lr=3e-3, seed=0, device="cpu",
+                progress=False)
+    assert sum(res.losses[-50:]) / 50 < sum(res.losses[:20]) / 20
+
+
+def test_bad_input():
+    with pytest.raises(TypeError, match="DDPMChain"):
+        ddpm_eps_loss(VP())
+    with pytest.raises(TypeError, match="continuous"):
+        dsm_loss(DDPMChain())
+    with pytest.raises(ValueError, match="weighting"):
+        dsm_loss(VP(), "snr")
+    with pytest.raises(ValueError, match="t_min"):
+        dsm_loss(VP(), t_min=0.0)
+    with pytest.raises(ValueError, match="t_min"):
+        dsm_loss(VP(), t_min=1.5)
+    with pytest.raises(ValueError, match="P_std"):
+        edm_loss(P_std=-1.0)
+    with pytest.raises(TypeError, match="P_mean"):
+        edm_loss(P_mean="a")
+    loss = dsm_loss(VP(), lambda t: torch.ones(3))
+    with pytest.raises(ValueError, match="weighting"):
+        loss(ExactGaussian(VP(), 1.0), torch.zeros(5, 1), None)
+    chain = DDPMChain("linear", 10)
+    model = EpsDenoiser(TimeMLP(2, hidden=8, depth=1), chain)
+    with pytest.raises(ValueError, match="column"):
+        ddpm_eps_loss(chain)(model, torch.zeros(4, 3), None)  # data dimension does not match the model
+    with pytest.raises(ValueError, match="NaN"):
+        ddpm_eps_loss(chain)(model, torch.full((4, 2), float("nan")), None)
+    with pytest.raises(TypeError, match="generator"):
+        ddpm_eps_loss(chain)(model, torch.zeros(4, 2), 5)
