@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-from ._checks import check_callable, check_choice, check_generator, check_points, check_positive_float
+from ._checks import check_choice, check_generator, check_points, check_positive_float
 from .device import rand, randn
 from .processes import EDM, DDPMChain, Process
 

@@ -14,7 +14,6 @@ order-one ``condition(t)``: k/N for the DDPM chain, t/T for VP, log(sigma)/4 for
 """
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import torch

@@ -24,12 +24,11 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
 import torch
 
 from ._checks import check_callable, check_choice, check_generator, check_points, check_positive_float, check_probability
 from .device import randn
-from .processes import DDPMChain, Grid, Process
+from .processes import Grid, Process
 
 __all__ = ["SampleInfo", "one_shot", "ddpm_ancestral", "x0_renoise", "ddim", "euler_maruyama",
            "predictor_corrector", "pf_ode_euler", "pf_ode_heun", "pf_ode_rk45", "edm_euler", "edm_heun",

@@ -3,7 +3,6 @@
 With the exact denoiser of Gaussian data each loss has a known expected value, which the
 Monte-Carlo estimate must match; a small network trained on each loss must improve.
 """
-import math
 
 import pytest
 import torch

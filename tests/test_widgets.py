@@ -54,3 +54,13 @@ def test_bad_inputs():
                                  chain_factory=lambda name, N: (torch.ones(3), torch.zeros(3)))
     with pytest.raises(TypeError):
         forward_marginals_widget(torch.rand(10, 1), N=2.5, chain_factory=toy_factory)
+
+
+def test_default_factory_is_the_ddpm_chain():
+    from course_lib.processes import DDPMChain
+    from course_lib.widgets import default_chain_factory
+
+    alpha, beta = default_chain_factory("cosine", 30)
+    chain = DDPMChain("cosine", 30)
+    assert torch.allclose(alpha, chain.alpha) and torch.allclose(beta, chain.beta)
+    assert alpha.shape == (31,)
