@@ -198,6 +198,18 @@ def _fg2(process: Process, t: float) -> tuple[float, float]:
     return float(process.f(tt)), float(process.g2(tt))
 
 
+def _reverse_em_step(run: "_Run", x: torch.Tensor, x0_hat: torch.Tensor, t: float, s: float,
+                     a_t: float, b_t: float) -> torch.Tensor:
+    """One Euler-Maruyama step of the reverse SDE from t to s < t (x0_hat when s = 0):
+    score = (a_t x0_hat - x)/b_t^2,  x <- x - (f(t) x - g(t)^2 score) h + g(t) sqrt(h) z."""
+    if s == 0:
+        return x0_hat
+    f, g2 = _fg2(run.process, t)
+    h = t - s
+    score = (a_t * x0_hat - x) / b_t**2
+    return x - (f * x - g2 * score) * h + math.sqrt(g2 * h) * run.noise(x)
+
+
 def euler_maruyama(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=None, callback=None,
                    return_info: bool = False, keep_trajectory: bool = True, denoise_final: bool = True):
     """Euler-Maruyama on the reverse-time SDE (Anderson 1982; Song et al. 2021, eq. 6; book eq.
@@ -212,13 +224,7 @@ def euler_maruyama(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator
         t, s = float(run.t[i]), float(run.t[i + 1])
         a_t, b_t = float(run.alpha[i]), float(run.beta[i])
         x0_hat = run.D(x, t)
-        if s == 0:
-            x = x0_hat
-        else:
-            f, g2 = _fg2(run.process, t)
-            h = t - s
-            score = (a_t * x0_hat - x) / b_t**2
-            x = x - (f * x - g2 * score) * h + math.sqrt(g2 * h) * run.noise(x)
+        x = _reverse_em_step(run, x, x0_hat, t, s, a_t, b_t)
         run.done(i, s, x, x0_hat)
     return run.finish(x, denoise_final)
 
@@ -251,13 +257,7 @@ def predictor_corrector(denoiser: Callable, x: torch.Tensor, grid: Grid, *, snr:
             eps_L = 2 * r * (snr * z_norm / s_norm) ** 2
             x = x + eps_L * score + torch.sqrt(2 * eps_L) * z
         x0_hat = run.D(x, t)
-        if s == 0:
-            x = x0_hat
-        else:
-            f, g2 = _fg2(run.process, t)
-            h = t - s
-            score = (a_t * x0_hat - x) / b_t**2
-            x = x - (f * x - g2 * score) * h + math.sqrt(g2 * h) * run.noise(x)
+        x = _reverse_em_step(run, x, x0_hat, t, s, a_t, b_t)
         run.done(i, s, x, x0_hat)
     return run.finish(x, denoise_final)
 
