@@ -21,6 +21,7 @@ __all__ = [
     "check_choice",
     "check_callable",
     "check_same_device",
+    "check_matching_points",
 ]
 
 
@@ -108,3 +109,12 @@ def check_same_device(**tensors: torch.Tensor) -> None:
     if len(set(devices.values())) > 1:
         listing = ", ".join(f"{k} on {v}" for k, v in devices.items())
         raise ValueError(f"tensors must be on one device, got {listing}; move them with .to(device)")
+
+
+def check_matching_points(x_name: str, x: torch.Tensor, y_name: str, y: torch.Tensor) -> None:
+    """Raise unless ``x`` and ``y`` are point sets of one shape (n, d) on one device."""
+    check_points(x_name, x)
+    check_points(y_name, y, dim=x.shape[1])
+    if x.shape != y.shape:
+        raise ValueError(f"{y_name} must have the shape of {x_name} {tuple(x.shape)}, got {tuple(y.shape)}")
+    check_same_device(**{x_name: x, y_name: y})

@@ -165,6 +165,12 @@ class Distribution:
 
 
 # --- Gaussian mixtures --------------------------------------------------------
+def _draw_components(weights: torch.Tensor, n: int, generator: torch.Generator | None) -> torch.Tensor:
+    """``n`` mixture-component indices drawn with probabilities ``weights`` (on the generator's device), on the CPU."""
+    gen_device = generator.device if generator is not None else "cpu"
+    return torch.multinomial(weights.to(gen_device), n, replacement=True, generator=generator).cpu()
+
+
 class GaussianMixture(Distribution):
     r"""Mixture sum_k w_k N(m_k, diag(s_k^2)) in d dimensions.
 
@@ -207,8 +213,7 @@ class GaussianMixture(Distribution):
         """``n`` i.i.d. draws, shape (n, d), on the CPU."""
         n = check_positive_int("n", n)
         check_generator(generator)
-        gen_device = generator.device if generator is not None else "cpu"
-        k = torch.multinomial(self.weights.to(gen_device), n, replacement=True, generator=generator).cpu()
+        k = _draw_components(self.weights, n, generator)
         z = randn((n, self.dim), generator=generator, dtype=torch.float64).cpu()
         return (self.means[k] + self.stds[k] * z).to(dtype)
 
@@ -357,8 +362,7 @@ class CircleMixture(Distribution):
         """``n`` i.i.d. points, shape (n, 2), on the CPU."""
         n = check_positive_int("n", n)
         check_generator(generator)
-        gen_device = generator.device if generator is not None else "cpu"
-        k = torch.multinomial(self.weights.to(gen_device), n, replacement=True, generator=generator).cpu()
+        k = _draw_components(self.weights, n, generator)
         theta = 2 * math.pi * rand((n,), generator=generator, dtype=torch.float64).cpu()
         ring = self.radius * torch.stack([torch.cos(theta), torch.sin(theta)], dim=1)
         return (self.centres[k] + ring).to(dtype)

@@ -19,12 +19,12 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import check_callable, check_points, check_positive_float, check_same_device
+from ._checks import check_callable, check_matching_points, check_points, check_positive_float
 from .processes import EDM, DDPMChain, Process, _as_tensor, _col
 
 __all__ = ["eps_to_x0", "x0_to_eps", "score_to_x0", "x0_to_score", "eps_to_score", "score_to_eps",
            "v_to_x0", "x0_to_v", "v_to_eps",
-           "NetDenoiser", "EpsDenoiser", "X0Denoiser", "ScoreDenoiser", "VDenoiser", "EDMPrecond",
+           "NetDenoiser", "EpsDenoiser", "X0Denoiser", "ScoreDenoiser", "VDenoiser", "EDMPrecond", "edm_coefficients",
            "score_from_denoiser", "eps_from_denoiser"]
 
 
@@ -33,47 +33,39 @@ def _coef(name: str, c, x: torch.Tensor) -> torch.Tensor:
     return _col(c, x)
 
 
-def _pair(x, y, xn="x", yn="other"):
-    check_points(xn, x)
-    check_points(yn, y, dim=x.shape[1])
-    if x.shape != y.shape:
-        raise ValueError(f"{yn} must have the shape of {xn} {tuple(x.shape)}, got {tuple(y.shape)}")
-    check_same_device(**{xn: x, yn: y})
-
-
 def eps_to_x0(x, eps, alpha, beta):
     """x0 = (x - beta eps) / alpha."""
-    _pair(x, eps, "x", "eps")
+    check_matching_points("x", x, "eps", eps)
     return (x - _coef("beta", beta, x) * eps) / _coef("alpha", alpha, x)
 
 
 def x0_to_eps(x, x0, alpha, beta):
     """eps = (x - alpha x0) / beta (beta > 0)."""
-    _pair(x, x0, "x", "x0")
+    check_matching_points("x", x, "x0", x0)
     return (x - _coef("alpha", alpha, x) * x0) / _coef("beta", beta, x)
 
 
 def x0_to_score(x, x0, alpha, beta):
     """score = grad log p_t(x) = (alpha x0 - x) / beta^2 (Tweedie, with x0 = E[x0 | x])."""
-    _pair(x, x0, "x", "x0")
+    check_matching_points("x", x, "x0", x0)
     return (_coef("alpha", alpha, x) * x0 - x) / _coef("beta", beta, x) ** 2
 
 
 def score_to_x0(x, score, alpha, beta):
     """x0 = (x + beta^2 score) / alpha (Tweedie's formula)."""
-    _pair(x, score, "x", "score")
+    check_matching_points("x", x, "score", score)
     return (x + _coef("beta", beta, x) ** 2 * score) / _coef("alpha", alpha, x)
 
 
 def eps_to_score(x, eps, alpha, beta):
     """score = -eps / beta."""
-    _pair(x, eps, "x", "eps")
+    check_matching_points("x", x, "eps", eps)
     return -eps / _coef("beta", beta, x)
 
 
 def score_to_eps(x, score, alpha, beta):
     """eps = -beta score."""
-    _pair(x, score, "x", "score")
+    check_matching_points("x", x, "score", score)
     return -_coef("beta", beta, x) * score
 
 
@@ -85,14 +77,14 @@ def x0_to_v(x, x0, alpha, beta):
 
 def v_to_x0(x, v, alpha, beta):
     """x0 = (alpha x - beta v) / (alpha^2 + beta^2)."""
-    _pair(x, v, "x", "v")
+    check_matching_points("x", x, "v", v)
     a, b = _coef("alpha", alpha, x), _coef("beta", beta, x)
     return (a * x - b * v) / (a**2 + b**2)
 
 
 def v_to_eps(x, v, alpha, beta):
     """eps = (beta x + alpha v) / (alpha^2 + beta^2)."""
-    _pair(x, v, "x", "v")
+    check_matching_points("x", x, "v", v)
     a, b = _coef("alpha", alpha, x), _coef("beta", beta, x)
     return (b * x + a * v) / (a**2 + b**2)
 
@@ -191,6 +183,18 @@ class VDenoiser(NetDenoiser):
         return (a * x - b * out) / n2, (b * x + a * out) / n2
 
 
+def edm_coefficients(sigma: torch.Tensor, sigma_data: float):
+    """Karras et al. (2022, Table 1): (c_skip, c_out, c_in, c_noise) at noise level(s) ``sigma``."""
+    if not isinstance(sigma, torch.Tensor):
+        raise TypeError(f"sigma must be a torch.Tensor of noise levels, got {type(sigma).__name__}")
+    sd = check_positive_float("sigma_data", sigma_data)
+    c_skip = sd**2 / (sigma**2 + sd**2)
+    c_out = sigma * sd / torch.sqrt(sigma**2 + sd**2)
+    c_in = 1 / torch.sqrt(sigma**2 + sd**2)
+    c_noise = torch.log(sigma) / 4
+    return c_skip, c_out, c_in, c_noise
+
+
 class EDMPrecond(NetDenoiser):
     """Karras et al. (2022, Table 1) preconditioning: with x~ = x / s(t) and sigma = sigma(t),
 
@@ -209,12 +213,7 @@ class EDMPrecond(NetDenoiser):
 
     def coefficients(self, sigma: torch.Tensor):
         """(c_skip, c_out, c_in, c_noise) at noise level(s) ``sigma``."""
-        sd = self.sigma_data
-        c_skip = sd**2 / (sigma**2 + sd**2)
-        c_out = sigma * sd / torch.sqrt(sigma**2 + sd**2)
-        c_in = 1 / torch.sqrt(sigma**2 + sd**2)
-        c_noise = torch.log(sigma) / 4
-        return c_skip, c_out, c_in, c_noise
+        return edm_coefficients(sigma, self.sigma_data)
 
     def _outputs(self, x, t):
         t, a, b, _ = self._inputs(x, t)

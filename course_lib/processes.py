@@ -19,12 +19,12 @@ from typing import Callable
 
 import torch
 
-from ._checks import (check_callable, check_finite, check_generator, check_points, check_positive_float,
-                      check_positive_int, check_same_device, check_choice)
+from ._checks import (check_callable, check_finite, check_generator, check_matching_points, check_points,
+                      check_positive_float, check_positive_int, check_choice)
 from .device import randn
 from .schedules import step_variances
 
-__all__ = ["DDPMChain", "Process", "VP", "VE", "EDM", "AlphaBetaProcess", "Grid"]
+__all__ = ["DDPMChain", "Process", "VP", "VE", "EDM", "AlphaBetaProcess", "Grid", "edm_sigmas"]
 
 
 def _as_tensor(name: str, t, *, dtype=torch.float64) -> torch.Tensor:
@@ -201,11 +201,7 @@ class DDPMChain:
     # -- the chain --------------------------------------------------------------------------
     def marginal(self, x0: torch.Tensor, k, eps: torch.Tensor) -> torch.Tensor:
         """One-jump formula x_k = alpha_k x0 + beta_k eps."""
-        check_points("x0", x0)
-        check_points("eps", eps, dim=x0.shape[1])
-        if eps.shape != x0.shape:
-            raise ValueError(f"eps must have the shape of x0 {tuple(x0.shape)}, got {tuple(eps.shape)}")
-        check_same_device(x0=x0, eps=eps)
+        check_matching_points("x0", x0, "eps", eps)
         k = self._k(k, integer=True)
         return _col(self.alpha_at(k), x0) * x0 + _col(self.beta_at(k), x0) * eps
 
@@ -217,11 +213,7 @@ class DDPMChain:
 
     def forward_step(self, x_prev: torch.Tensor, k, eps: torch.Tensor) -> torch.Tensor:
         """One step of the chain: x_k = A_k x_{k-1} + B_k eps (k in 1..N)."""
-        check_points("x_prev", x_prev)
-        check_points("eps", eps, dim=x_prev.shape[1])
-        if eps.shape != x_prev.shape:
-            raise ValueError(f"eps must have the shape of x_prev {tuple(x_prev.shape)}, got {tuple(eps.shape)}")
-        check_same_device(x_prev=x_prev, eps=eps)
+        check_matching_points("x_prev", x_prev, "eps", eps)
         k = self._k(k, integer=True, lo=1)
         kl = k.detach().cpu().long()
         return _col(self.A[kl], x_prev) * x_prev + _col(self.B[kl], x_prev) * eps
@@ -232,11 +224,7 @@ class DDPMChain:
         mean = alpha_{k-1} B_k^2 / beta_k^2 x0 + A_k beta_{k-1}^2 / beta_k^2 x_k,
         var = B_k^2 beta_{k-1}^2 / beta_k^2 (returned with shape (n, 1), or () for a scalar k).
         """
-        check_points("x_k", x_k)
-        check_points("x0", x0, dim=x_k.shape[1])
-        if x0.shape != x_k.shape:
-            raise ValueError(f"x0 must have the shape of x_k {tuple(x_k.shape)}, got {tuple(x0.shape)}")
-        check_same_device(x_k=x_k, x0=x0)
+        check_matching_points("x_k", x_k, "x0", x0)
         k = self._k(k, integer=True, lo=1)
         kl = k.detach().cpu().long()
         b2k, b2p = self.beta[kl] ** 2, self.beta[kl - 1] ** 2
@@ -338,11 +326,7 @@ class Process:
 
     def marginal(self, x0: torch.Tensor, t, eps: torch.Tensor) -> torch.Tensor:
         """x_t = alpha(t) x0 + beta(t) eps; ``t`` a number or a tensor of shape (n,)."""
-        check_points("x0", x0)
-        check_points("eps", eps, dim=x0.shape[1])
-        if eps.shape != x0.shape:
-            raise ValueError(f"eps must have the shape of x0 {tuple(x0.shape)}, got {tuple(eps.shape)}")
-        check_same_device(x0=x0, eps=eps)
+        check_matching_points("x0", x0, "eps", eps)
         t = self._t(t)
         return _col(self._alpha(t), x0) * x0 + _col(self._beta(t), x0) * eps
 
@@ -360,11 +344,7 @@ class Process:
         return bT * randn((n, d), generator=generator, device=device, dtype=dtype)
 
     def _drift_args(self, x, t, score):
-        check_points("x", x)
-        check_points("score", score, dim=x.shape[1])
-        if score.shape != x.shape:
-            raise ValueError(f"score must have the shape of x {tuple(x.shape)}, got {tuple(score.shape)}")
-        check_same_device(x=x, score=score)
+        check_matching_points("x", x, "score", score)
         t = self._t(t)
         return _col(self._f(t), x), _col(self._g2(t), x)
 
@@ -404,12 +384,23 @@ class Process:
             raise ValueError("spacing='edm' needs t_min > 0 (sigma_min > 0)")
         s_max = float(self._sigma(torch.tensor(self.T, dtype=torch.float64)))
         s_min = float(self._sigma(torch.tensor(t_min, dtype=torch.float64)))
-        i = torch.arange(n_steps, dtype=torch.float64)
-        sig = (s_max ** (1 / rho) + i / (n_steps - 1) * (s_min ** (1 / rho) - s_max ** (1 / rho))) ** rho
-        t = self._t_of_sigma(sig)
+        t = self._t_of_sigma(edm_sigmas(n_steps, s_min, s_max, rho))
         t[0] = self.T
         t[-1] = t_min
         return Grid(self, torch.cat([t, zero]))
+
+
+def edm_sigmas(n: int, sigma_min: float, sigma_max: float, rho: float = 7.0) -> torch.Tensor:
+    """Karras et al. (2022, eq. 5): the ``n`` >= 2 noise levels, float64, from sigma_max down to sigma_min,
+    sigma_i = (sigma_max^(1/rho) + i/(n-1) (sigma_min^(1/rho) - sigma_max^(1/rho)))^rho."""
+    n = check_positive_int("n", n, minimum=2)
+    sigma_max = check_positive_float("sigma_max", sigma_max)
+    sigma_min = check_positive_float("sigma_min", sigma_min)
+    if sigma_min >= sigma_max:
+        raise ValueError(f"sigma_min must be < sigma_max, got sigma_min={sigma_min}, sigma_max={sigma_max}")
+    rho = check_positive_float("rho", rho)
+    i = torch.arange(n, dtype=torch.float64)
+    return (sigma_max ** (1 / rho) + i / (n - 1) * (sigma_min ** (1 / rho) - sigma_max ** (1 / rho))) ** rho
 
 
 def _autograd_f_g2(alpha_fn: Callable, beta_fn: Callable, t: torch.Tensor):

@@ -113,6 +113,17 @@ def test_edm_precond_is_karras_table_1():
     torch.testing.assert_close(Dvp(x, t), (0.25 / (sg**2 + 0.25))[:, None] * x / s)
 
 
+def test_edm_coefficients_function_checks_its_input():
+    sigma = torch.tensor([0.01, 1.0, 50.0])
+    c_skip, c_out, c_in, c_noise = P.edm_coefficients(sigma, 0.5)
+    torch.testing.assert_close(c_skip**2 * sigma**2 + (1 - c_skip) ** 2 * 0.25, c_out**2)  # the error c_out scales
+    torch.testing.assert_close(c_in, 1 / torch.sqrt(sigma**2 + 0.25))
+    with pytest.raises(TypeError, match="sigma must be a torch.Tensor"):
+        P.edm_coefficients(1.0, 0.5)
+    with pytest.raises(ValueError, match="sigma_data"):
+        P.edm_coefficients(sigma, -0.5)
+
+
 def test_wrappers_train_with_a_real_timemlp_and_keep_gradients():
     net = TimeMLP(2, hidden=16, depth=2)
     D = P.EpsDenoiser(net, VP())

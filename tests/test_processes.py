@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from course_lib.device import make_generator, randn
-from course_lib.processes import EDM, VE, VP, AlphaBetaProcess, DDPMChain, Grid, Process
+from course_lib.processes import EDM, VE, VP, AlphaBetaProcess, DDPMChain, Grid, Process, edm_sigmas
 
 torch.set_num_threads(1)
 
@@ -231,6 +231,19 @@ def test_continuous_grids():
     ge = v.grid(12, spacing="edm")
     torch.testing.assert_close(v.sigma(ge.t[-2]), v.sigma(torch.tensor(1e-3, dtype=torch.float64)))
     assert (ge.t[1:] < ge.t[:-1]).all()
+
+
+def test_edm_sigmas_is_karras_eq_5_and_checks_its_input():
+    s = edm_sigmas(18, 0.002, 80.0, 7.0)
+    i = torch.arange(18, dtype=torch.float64)
+    torch.testing.assert_close(s, (80 ** (1 / 7) + i / 17 * (0.002 ** (1 / 7) - 80 ** (1 / 7))) ** 7)
+    assert s[0].item() == pytest.approx(80.0) and s[-1].item() == pytest.approx(0.002)
+    with pytest.raises(ValueError, match="n must be an integer >= 2"):
+        edm_sigmas(1, 0.002, 80.0)
+    with pytest.raises(ValueError, match="sigma_min must be < sigma_max"):
+        edm_sigmas(5, 80.0, 0.002)
+    with pytest.raises(ValueError, match="rho"):
+        edm_sigmas(5, 0.002, 80.0, rho=0.0)
 
 
 def test_process_bad_input():

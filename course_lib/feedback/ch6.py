@@ -11,13 +11,10 @@ import torch
 
 from ._core import check_function, check_value
 from ..device import rand, randn
+from ..params import edm_coefficients
+from ..processes import edm_sigmas
 
 __all__ = ["check_edm_coefficients", "check_rho_sigmas", "check_heun_nfe", "check_heun_step"]
-
-
-def _ref_coefficients(sigma: torch.Tensor, sigma_data: float):
-    s2 = sigma**2 + sigma_data**2
-    return (sigma_data**2 / s2, sigma * sigma_data / torch.sqrt(s2), 1 / torch.sqrt(s2), torch.log(sigma) / 4)
 
 
 def check_edm_coefficients(your_fn, *, seed: int | None = None, quiet: bool | None = None):
@@ -28,16 +25,14 @@ def check_edm_coefficients(your_fn, *, seed: int | None = None, quiet: bool | No
         sigma = torch.exp(4 * randn((16,), generator=g, dtype=torch.float64) - 1)
         return sigma, float(0.2 + rand((1,), generator=g))
 
-    return check_function(your_fn, _ref_coefficients, inputs, name="edm_coefficients", seed=seed, rtol=1e-5,
+    return check_function(your_fn, edm_coefficients, inputs, name="edm_coefficients", seed=seed, rtol=1e-5,
                           hint="c_skip = sd^2/(sigma^2+sd^2), c_out = sigma sd/sqrt(sigma^2+sd^2), "
                                "c_in = 1/sqrt(sigma^2+sd^2), c_noise = ln(sigma)/4; return a tuple of four tensors.",
                           quiet=quiet)
 
 
 def _ref_rho_sigmas(n: int, sigma_min: float, sigma_max: float, rho: float) -> torch.Tensor:
-    i = torch.arange(n, dtype=torch.float64)
-    s = (sigma_max ** (1 / rho) + i / (n - 1) * (sigma_min ** (1 / rho) - sigma_max ** (1 / rho))) ** rho
-    return torch.cat([s, torch.zeros(1, dtype=torch.float64)])
+    return torch.cat([edm_sigmas(n, sigma_min, sigma_max, rho), torch.zeros(1, dtype=torch.float64)])
 
 
 def check_rho_sigmas(your_fn, *, seed: int | None = None, quiet: bool | None = None):
