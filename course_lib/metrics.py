@@ -9,7 +9,8 @@ course is stated relative to it.
 * :func:`sliced_wasserstein` -- sliced W2 in d dimensions (random 1D projections),
 * :func:`mmd` -- unbiased squared MMD with an RBF kernel,
 * :func:`moments` -- mean, std, skewness, excess kurtosis per coordinate,
-* :func:`noise_floor` -- a metric between two independent true samples of size n.
+* :func:`noise_floor` -- a metric between two independent true samples of size n,
+* :func:`batch_mean` -- a metric at size n averaged over batches of a large sample.
 
 Metrics return Python floats and work on any device; sums run in float64.
 """
@@ -23,7 +24,7 @@ import torch
 from ._checks import check_callable, check_generator, check_points, check_positive_float, check_positive_int
 from .device import randn
 
-__all__ = ["wasserstein_1d", "sliced_wasserstein", "mmd", "moments", "Moments", "noise_floor", "NoiseFloor"]
+__all__ = ["wasserstein_1d", "sliced_wasserstein", "mmd", "moments", "Moments", "noise_floor", "NoiseFloor", "batch_mean"]
 
 
 def _as_points(name: str, x) -> torch.Tensor:
@@ -194,3 +195,30 @@ def noise_floor(
         values.append(float(metric(a, b)))
     v = torch.tensor(values, dtype=torch.float64)
     return NoiseFloor(float(v.mean()), float(v.std()), tuple(values), n)
+
+
+def batch_mean(
+    metric: Callable[[torch.Tensor, torch.Tensor], float],
+    x: torch.Tensor,
+    sampler,
+    n: int,
+    generator: torch.Generator | None = None,
+) -> float:
+    """The metric at sample size ``n``, averaged over the ``len(x) // n`` batches of ``x``.
+
+    Batch i of ``x`` (rows i*n to (i+1)*n) is compared with its own fresh true sample
+    ``sampler(n, generator)``. One batch scatters as much as the noise floor itself (tens of
+    per cent); the mean over several batches, divided by ``noise_floor(...).mean`` at the same
+    n, is a stable "times the floor" figure (1 for a perfect sampler).
+    """
+    check_callable("metric", metric)
+    draw = sampler.sample if hasattr(sampler, "sample") else sampler
+    check_callable("sampler", draw)
+    n = check_positive_int("n", n)
+    x = check_points("x", x)
+    check_generator(generator)
+    batches = x.shape[0] // n
+    if batches < 1:
+        raise ValueError(f"x has {x.shape[0]} points, fewer than one batch of n={n}")
+    values = [float(metric(x[i * n:(i + 1) * n], draw(n, generator))) for i in range(batches)]
+    return sum(values) / batches

@@ -21,11 +21,13 @@ LossFn = Callable[[nn.Module, torch.Tensor, torch.Generator], torch.Tensor]
 
 @dataclass
 class TrainResult:
-    """What :func:`train` returns: the trained model, its EMA copy (or None) and the loss curve."""
+    """What :func:`train` returns: the trained model, its EMA copy (or None), the loss curve and
+    the learning rate used at each step."""
 
     model: nn.Module
     ema: nn.Module | None
     losses: list[float] = field(default_factory=list)
+    lrs: list[float] = field(default_factory=list)
 
     @property
     def best(self) -> nn.Module:
@@ -47,6 +49,7 @@ def train(
     steps: int = 2000,
     batch_size: int = 256,
     lr: float = 2e-3,
+    final_lr: float = 0.1,
     weight_decay: float = 0.0,
     ema_decay: float | None = None,
     seed: int = 0,
@@ -56,7 +59,8 @@ def train(
     """Train ``model`` with AdamW on mini-batches of ``data`` drawn with replacement.
 
     Each step draws a batch x0 from ``data`` and minimises ``loss_fn(model, x0, generator)``.
-    The learning rate decays with a cosine schedule to 10 % of ``lr``. With ``ema_decay``
+    The learning rate decays with a cosine schedule from ``lr`` to ``final_lr * lr`` (0.1 by
+    default; 0 lets the last steps settle the fine detail of the model, e.g. sharp edges). With ``ema_decay``
     (e.g. 0.999) an exponential moving average of the weights is kept and returned as ``ema``.
     Seeded: the same ``seed`` gives the same model. The progress bar is silent when the
     environment variable ``CI`` is set (or with ``progress=False``).
@@ -68,6 +72,7 @@ def train(
     steps = check_positive_int("steps", steps)
     batch_size = check_positive_int("batch_size", batch_size)
     lr = check_positive_float("lr", lr)
+    final_lr = check_probability("final_lr", final_lr)
     weight_decay = check_positive_float("weight_decay", weight_decay, allow_zero=True)
     if ema_decay is not None:
         ema_decay = check_probability("ema_decay", ema_decay)
@@ -79,9 +84,10 @@ def train(
     data = data.to(device)
     ema = copy.deepcopy(model).eval().requires_grad_(False) if ema_decay is not None else None
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps, eta_min=0.1 * lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps, eta_min=final_lr * lr)
 
     losses: list[float] = []
+    lrs: list[float] = []
     bar = tqdm(range(steps), desc="training", disable=not _progress_enabled(progress), leave=False)
     for _ in bar:
         idx = torch.randint(0, data.shape[0], (batch_size,), generator=generator).to(device)
@@ -90,6 +96,7 @@ def train(
             raise ValueError(f"loss_fn must return a scalar tensor, got shape {tuple(loss.shape)}")
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        lrs.append(opt.param_groups[0]["lr"])
         opt.step()
         sched.step()
         if ema is not None:
@@ -100,4 +107,4 @@ def train(
         if len(losses) % 100 == 0:
             bar.set_postfix(loss=f"{sum(losses[-100:]) / 100:.4f}")
     model.eval()
-    return TrainResult(model=model, ema=ema, losses=losses)
+    return TrainResult(model=model, ema=ema, losses=losses, lrs=lrs)

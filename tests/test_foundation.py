@@ -113,6 +113,18 @@ def test_train_reduces_loss_and_is_seeded():
     assert last < 0.5 * first
 
 
+def test_train_learning_rate_schedule():
+    data = _line_data(64)
+    r = train(MLP(2, hidden=8, depth=1), one_shot_loss(0.5), data, steps=50, lr=1e-2, device="cpu")
+    assert len(r.lrs) == 50 and r.lrs[0] == pytest.approx(1e-2)
+    assert all(a >= b for a, b in zip(r.lrs, r.lrs[1:]))          # cosine: never increases
+    assert r.lrs[-1] == pytest.approx(1e-3 + 0.5 * 9e-3 * (1 + math.cos(math.pi * 49 / 50)))
+    r0 = train(MLP(2, hidden=8, depth=1), one_shot_loss(0.5), data, steps=50, lr=1e-2, final_lr=0.0, device="cpu")
+    assert r0.lrs[-1] == pytest.approx(0.5e-2 * (1 + math.cos(math.pi * 49 / 50))) and r0.lrs[-1] < 1e-4
+    with pytest.raises(ValueError, match="final_lr"):
+        train(MLP(2), one_shot_loss(0.5), data, final_lr=1.5)
+
+
 def test_train_ema_and_bad_input():
     data = _line_data(64)
     r = train(MLP(2, hidden=8, depth=1), one_shot_loss(0.5), data, steps=20, ema_decay=0.9, device="cpu")

@@ -145,3 +145,23 @@ def test_cuda_matches_cpu():
     )
     assert mmd(a.cuda(), b.cuda(), bandwidth=1.0) == pytest.approx(mmd(a, b, bandwidth=1.0), rel=1e-6)
     assert wasserstein_1d(a[:, 0].cuda(), b[:300, 0].cuda()) == pytest.approx(wasserstein_1d(a[:, 0], b[:300, 0]))
+
+
+def test_batch_mean_averages_fresh_comparisons():
+    from course_lib.metrics import batch_mean
+    g = make_generator(3)
+    sampler = lambda n, gen: torch.rand(n, 1, generator=gen)
+    x = torch.rand(8000, 1, generator=g)
+    floor = noise_floor(wasserstein_1d, sampler, 1000, repeats=40, generator=make_generator(4))
+    ratio = batch_mean(wasserstein_1d, x, sampler, 1000, generator=make_generator(5)) / floor.mean
+    assert 0.7 < ratio < 1.3                    # true samples: about one floor
+    shifted = batch_mean(wasserstein_1d, x + 0.05, sampler, 1000, generator=make_generator(5)) / floor.mean
+    assert shifted > 3                          # a shift of 0.05 is ~5 floors at n = 1000
+    # the same generator gives the same number; only whole batches count
+    a = batch_mean(wasserstein_1d, x[:2500], sampler, 1000, generator=make_generator(6))
+    b = batch_mean(wasserstein_1d, x[:2000], sampler, 1000, generator=make_generator(6))
+    assert a == b
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        batch_mean(wasserstein_1d, x[:10], sampler, 1000)
+    with pytest.raises(TypeError):
+        batch_mean(3, x, sampler, 1000)
