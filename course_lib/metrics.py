@@ -168,6 +168,13 @@ class NoiseFloor(NamedTuple):
         return f"noise floor at n={self.n}: {self.mean:.4g} +/- {self.std:.2g} ({len(self.values)} repeats)"
 
 
+def _draw_fn(sampler) -> Callable:
+    """``sampler(n, generator)``, or a distribution's ``.sample`` method; checked callable."""
+    draw = sampler.sample if hasattr(sampler, "sample") else sampler
+    check_callable("sampler", draw)
+    return draw
+
+
 def noise_floor(
     metric: Callable[[torch.Tensor, torch.Tensor], float],
     sampler,
@@ -184,8 +191,7 @@ def noise_floor(
     at the same n, is comparable to ``mean`` (e.g. below mean + 2 std).
     """
     check_callable("metric", metric)
-    draw = sampler.sample if hasattr(sampler, "sample") else sampler
-    check_callable("sampler", draw)
+    draw = _draw_fn(sampler)
     n = check_positive_int("n", n)
     repeats = check_positive_int("repeats", repeats, minimum=2)
     check_generator(generator)
@@ -212,8 +218,7 @@ def batch_mean(
     n, is a stable "times the floor" figure (1 for a perfect sampler).
     """
     check_callable("metric", metric)
-    draw = sampler.sample if hasattr(sampler, "sample") else sampler
-    check_callable("sampler", draw)
+    draw = _draw_fn(sampler)
     n = check_positive_int("n", n)
     x = check_points("x", x)
     check_generator(generator)
