@@ -21,17 +21,33 @@ def _mlp(d_in: int, d_out: int, hidden: int, depth: int) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+_CHUNK_ELEMENTS = 2 ** 21   # rows x width of one activation chunk: about 8 MB, small enough for a CPU cache
+
+
+def _evaluate(net: nn.Sequential, h: torch.Tensor, hidden: int) -> torch.Tensor:
+    """``net(h)``; on a CPU and without autograd (sampling), in chunks of rows.
+
+    Same result, but a 100,000 x 128 activation no longer spills out of the cache: 2-3x faster
+    (``benchmarks/inference.py``).
+    """
+    rows = max(1024, _CHUNK_ELEMENTS // hidden)
+    if h.device.type != "cpu" or torch.is_grad_enabled() or h.shape[0] <= rows:
+        return net(h)
+    return torch.cat([net(part) for part in h.split(rows)])
+
+
 class MLP(nn.Module):
     """x -> y, both of dimension ``dim``: ``depth`` hidden layers of width ``hidden``, SiLU."""
 
     def __init__(self, dim: int, hidden: int = 128, depth: int = 3):
         super().__init__()
         self.dim = check_positive_int("dim", dim)
-        self.net = _mlp(self.dim, self.dim, check_positive_int("hidden", hidden), check_positive_int("depth", depth))
+        self.hidden = check_positive_int("hidden", hidden)
+        self.net = _mlp(self.dim, self.dim, self.hidden, check_positive_int("depth", depth))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_points("x", x, dim=self.dim, finite=False)
-        return self.net(x)
+        return _evaluate(self.net, x, self.hidden)
 
 
 def sinusoidal_features(c: torch.Tensor, n_features: int, max_period: float = 100.0) -> torch.Tensor:
@@ -62,8 +78,8 @@ class TimeMLP(nn.Module):
         self.n_features = check_positive_int("n_features", n_features, minimum=2)
         if self.n_features % 2:
             raise ValueError(f"n_features must be even, got {n_features}")
-        self.net = _mlp(self.dim + self.n_features + 1, self.dim,
-                        check_positive_int("hidden", hidden), check_positive_int("depth", depth))
+        self.hidden = check_positive_int("hidden", hidden)
+        self.net = _mlp(self.dim + self.n_features + 1, self.dim, self.hidden, check_positive_int("depth", depth))
 
     def forward(self, x: torch.Tensor, c: torch.Tensor | float) -> torch.Tensor:
         check_points("x", x, dim=self.dim, finite=False)
@@ -75,4 +91,4 @@ class TimeMLP(nn.Module):
         if c.shape != (x.shape[0],):
             raise ValueError(f"c must be a scalar or have shape ({x.shape[0]},), got shape {tuple(c.shape)}")
         h = torch.cat([x, c[:, None], sinusoidal_features(c, self.n_features)], dim=1)
-        return self.net(h)
+        return _evaluate(self.net, h, self.hidden)

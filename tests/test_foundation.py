@@ -7,6 +7,7 @@ import torch
 from course_lib import _checks
 from course_lib.device import get_device, make_generator, rand, randn
 from course_lib.losses import one_shot_loss
+from course_lib import models
 from course_lib.models import MLP, TimeMLP, sinusoidal_features
 from course_lib.training import TrainResult, train
 
@@ -84,6 +85,26 @@ def test_mlp_and_timemlp_shapes_and_errors():
         TimeMLP(2, n_features=7)
     with pytest.raises(ValueError):
         MLP(0)
+
+
+def test_large_batches_are_evaluated_in_chunks_with_the_same_result():
+    # width 4096 -> chunks of 2**21 // 4096 = 512 rows, raised to the minimum of 1,024: 2,500 rows = 3 chunks
+    torch.manual_seed(0)
+    x, c = torch.randn(2500, 2), torch.rand(2500)
+    for net, call in ((TimeMLP(2, hidden=4096, depth=1), lambda m: m(x, c)), (MLP(2, hidden=4096, depth=1), lambda m: m(x))):
+        whole = call(net)                       # autograd on: one pass
+        assert whole.requires_grad
+        with torch.no_grad():
+            chunked = call(net)                 # inference on a CPU: three chunks
+        assert chunked.shape == whole.shape
+        torch.testing.assert_close(chunked, whole.detach(), rtol=1e-5, atol=1e-6)
+    h = torch.randn(2500, 3)
+    seen = []
+    seq = torch.nn.Sequential(torch.nn.Linear(3, 2))
+    seq.register_forward_hook(lambda m, i, o: seen.append(i[0].shape[0]))
+    with torch.no_grad():
+        models._evaluate(seq, h, 4096)
+    assert seen == [1024, 1024, 452]
 
 
 def test_sinusoidal_features_distinguish_times():
