@@ -126,6 +126,7 @@ class DDPMChain:
         self.A = torch.sqrt(1 - self.B2)
         self.B = torch.sqrt(self.B2)
         self.alpha = torch.cumprod(self.A, 0)
+        self._log_alpha = torch.log(self.alpha)
         self.beta = torch.sqrt(-torch.expm1(torch.cumsum(torch.log1p(-self.B2), 0)))  # sqrt(1 - alpha^2), accurate
 
     def __repr__(self) -> str:
@@ -136,7 +137,7 @@ class DDPMChain:
         k = _as_tensor("k", k)
         if integer and not torch.equal(k, torch.round(k)):
             raise ValueError("k must hold whole step indices (0, 1, ..., N)")
-        if (k < lo).any() or (k > self.N).any():
+        if k.numel() and (float(k.min()) < lo or float(k.max()) > self.N):
             raise ValueError(f"step index k must lie in [{lo}, N={self.N}], got values in "
                              f"[{k.min().item()}, {k.max().item()}]")
         return k
@@ -146,9 +147,8 @@ class DDPMChain:
         k = self._k(k)
         kd = k.detach().to(torch.float64).cpu()
         lo = kd.floor().long().clamp(max=self.N - 1)
-        w = kd - lo
-        la = torch.log(self.alpha)
-        out = torch.exp((1 - w) * la[lo] + w * la[lo + 1])
+        la = self._log_alpha
+        out = torch.exp(torch.lerp(la[lo], la[lo + 1], kd - lo))
         return out.to(dtype=k.dtype, device=k.device)
 
     def beta_at(self, k) -> torch.Tensor:

@@ -83,7 +83,7 @@ def train(
     model.to(device).train()
     data = data.to(device)
     ema = copy.deepcopy(model).eval().requires_grad_(False) if ema_decay is not None else None
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, foreach=True)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps, eta_min=final_lr * lr)
 
     losses: list[float] = []
