@@ -169,7 +169,7 @@ class DDPMChain:
         s = sigma.detach().to(torch.float64).cpu()
         # alpha^2 = 1/(1 + sigma^2) and log alpha is linear in k between whole steps (see alpha_at)
         la_t = -0.5 * torch.log1p(s**2)
-        la = torch.log(self.alpha)
+        la = self._log_alpha
         if (la_t < la[-1] - 1e-9).any():
             raise ValueError(f"sigma must be <= sigma_N = {float(self.beta[-1] / self.alpha[-1]):.6g}")
         idx = torch.searchsorted(-la, (-la_t).reshape(-1)).reshape(s.shape).clamp(1, self.N)
