@@ -117,8 +117,8 @@ class NetDenoiser(nn.Module):
         if t.shape != (x.shape[0],):
             raise ValueError(f"t must be a number or have shape ({x.shape[0]},), got shape {tuple(t.shape)}")
         t = t.to(device=x.device)
-        a = _col(self.process.alpha_at(t), x)
-        b = _col(self.process.beta_at(t), x)
+        a, b = self.process.alpha_beta(t)
+        a, b = _col(a, x), _col(b, x)
         c = self.process.condition(t).to(device=x.device, dtype=x.dtype)
         return t, a, b, c
 

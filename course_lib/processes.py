@@ -7,8 +7,8 @@
 * :class:`Grid`: a process plus decreasing times t_0 > t_1 > ... > t_n, what every sampler walks.
 
 Both kinds of process offer the same small interface that the samplers use:
-``alpha_at(t)``, ``beta_at(t)``, ``sigma_at(t)`` (= beta/alpha), ``t_of_sigma(sigma)``,
-``prior(n, d)``, ``condition(t)`` (the order-one number a network is fed) and ``T``.
+``alpha_at(t)``, ``beta_at(t)`` (both at once: ``alpha_beta(t)``), ``sigma_at(t)`` (= beta/alpha),
+``t_of_sigma(sigma)``, ``prior(n, d)``, ``condition(t)`` (the order-one number a network is fed) and ``T``.
 At t = 0 every process is clean data (alpha = 1, beta = 0).
 """
 from __future__ import annotations
@@ -142,20 +142,27 @@ class DDPMChain:
                              f"[{k.min().item()}, {k.max().item()}]")
         return k
 
-    def alpha_at(self, k) -> torch.Tensor:
-        """alpha_k for a tensor (or number) of step indices; fractional k interpolates log alpha."""
-        k = self._k(k)
+    def _alpha_beta(self, k: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        # both from log alpha in float64 (beta = sqrt(1 - alpha^2) stays accurate for small beta),
+        # rounded to k's dtype only at the end; k is already checked
         kd = k.detach().to(torch.float64).cpu()
         lo = kd.floor().long().clamp(max=self.N - 1)
         la = self._log_alpha
-        out = torch.exp(torch.lerp(la[lo], la[lo + 1], kd - lo))
-        return out.to(dtype=k.dtype, device=k.device)
+        log_a = torch.lerp(la[lo], la[lo + 1], kd - lo)
+        a, b = torch.exp(log_a), torch.sqrt(-torch.expm1(2 * log_a))
+        return a.to(dtype=k.dtype, device=k.device), b.to(dtype=k.dtype, device=k.device)
+
+    def alpha_beta(self, k) -> tuple[torch.Tensor, torch.Tensor]:
+        """(alpha_k, beta_k) together, for a tensor (or number) of step indices (one check, one lookup)."""
+        return self._alpha_beta(self._k(k))
+
+    def alpha_at(self, k) -> torch.Tensor:
+        """alpha_k for a tensor (or number) of step indices; fractional k interpolates log alpha."""
+        return self.alpha_beta(k)[0]
 
     def beta_at(self, k) -> torch.Tensor:
         """beta_k = sqrt(1 - alpha_k^2) for a tensor (or number) of step indices."""
-        a = self.alpha_at(k).to(torch.float64)
-        k = _as_tensor("k", k)
-        return torch.sqrt(-torch.expm1(2 * torch.log(a))).to(dtype=k.dtype if torch.is_floating_point(k) else a.dtype)
+        return self.alpha_beta(k)[1]
 
     def sigma_at(self, k) -> torch.Tensor:
         """sigma_k = beta_k / alpha_k (EDM's noise level of x_k / alpha_k)."""
@@ -202,8 +209,8 @@ class DDPMChain:
     def marginal(self, x0: torch.Tensor, k, eps: torch.Tensor) -> torch.Tensor:
         """One-jump formula x_k = alpha_k x0 + beta_k eps."""
         check_matching_points("x0", x0, "eps", eps)
-        k = self._k(k, integer=True)
-        return _col(self.alpha_at(k), x0) * x0 + _col(self.beta_at(k), x0) * eps
+        alpha_k, beta_k = self._alpha_beta(self._k(k, integer=True))
+        return _col(alpha_k, x0) * x0 + _col(beta_k, x0) * eps
 
     def sample_marginal(self, x0: torch.Tensor, k, generator: torch.Generator | None = None):
         """Draw x_k ~ q(x_k | x0); returns (x_k, eps)."""
@@ -281,6 +288,11 @@ class Process:
         if (t < 0).any() or (t > self.T * (1 + 1e-9)).any():
             raise ValueError(f"{name} must lie in [0, T={self.T}], got values in [{t.min().item()}, {t.max().item()}]")
         return t
+
+    def alpha_beta(self, t) -> tuple[torch.Tensor, torch.Tensor]:
+        """(alpha(t), beta(t)) together (one check)."""
+        t = self._t(t)
+        return self._alpha(t), self._beta(t)
 
     def alpha(self, t) -> torch.Tensor:
         """Signal scale alpha(t) (EDM's s(t))."""

@@ -86,6 +86,8 @@ def train(
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, foreach=True)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps, eta_min=final_lr * lr)
 
+    params = list(model.parameters())
+    ema_params = list(ema.parameters()) if ema is not None else []
     losses: list[float] = []
     lrs: list[float] = []
     bar = tqdm(range(steps), desc="training", disable=not _progress_enabled(progress), leave=False)
@@ -100,9 +102,8 @@ def train(
         opt.step()
         sched.step()
         if ema is not None:
-            with torch.no_grad():
-                for p_ema, p in zip(ema.parameters(), model.parameters()):
-                    p_ema.lerp_(p, 1.0 - ema_decay)
+            with torch.no_grad():   # p_ema <- p_ema + (1 - decay) (p - p_ema), all tensors at once
+                torch._foreach_lerp_(ema_params, params, 1.0 - ema_decay)
         losses.append(loss.item())
         if len(losses) % 100 == 0:
             bar.set_postfix(loss=f"{sum(losses[-100:]) / 100:.4f}")

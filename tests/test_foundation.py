@@ -146,6 +146,19 @@ def test_train_learning_rate_schedule():
         train(MLP(2), one_shot_loss(0.5), data, final_lr=1.5)
 
 
+def test_train_ema_is_the_moving_average_of_the_weights():
+    data = _line_data(64)
+    net = MLP(2, hidden=8, depth=1)
+    start = [p.detach().clone() for p in net.parameters()]
+    r = train(net, one_shot_loss(0.5), data, steps=1, ema_decay=0.9, device="cpu")
+    for p0, p, p_ema in zip(start, r.model.parameters(), r.ema.parameters()):
+        assert not torch.equal(p, p0)                                   # the step moved the weights
+        torch.testing.assert_close(p_ema, p0 + 0.1 * (p.detach() - p0))  # ema = 0.9 start + 0.1 new
+    r0 = train(MLP(2, hidden=8, depth=1), one_shot_loss(0.5), data, steps=3, ema_decay=0.0, device="cpu")
+    for p, p_ema in zip(r0.model.parameters(), r0.ema.parameters()):
+        torch.testing.assert_close(p_ema, p.detach())                   # decay 0: the EMA is the model
+
+
 def test_train_ema_and_bad_input():
     data = _line_data(64)
     r = train(MLP(2, hidden=8, depth=1), one_shot_loss(0.5), data, steps=20, ema_decay=0.9, device="cpu")

@@ -39,6 +39,26 @@ def test_chain_alpha_at_beta_at_sigma_and_inverse():
     assert c.condition(torch.tensor([25.0])).item() == pytest.approx(0.5)
 
 
+def test_chain_alpha_beta_together_and_accurate_in_float32():
+    c = DDPMChain("linear", 1000)
+    k = torch.tensor([1.0, 2.0, 500.0, 1000.0])                        # float32 step indices
+    a, b = c.alpha_beta(k)
+    assert a.dtype == b.dtype == torch.float32
+    torch.testing.assert_close(a, c.alpha_at(k)); torch.testing.assert_close(b, c.beta_at(k))
+    # beta_1 = 0.01 is computed in float64 and only then rounded: float32 accuracy, not the
+    # 7e-5 relative error of sqrt(1 - alpha^2) from an alpha already rounded to float32
+    rel = ((b.double() - c.beta[k.long()]) / c.beta[k.long()]).abs()
+    assert float(rel.max()) < 1e-6, rel
+    with pytest.raises(ValueError, match="step index"):
+        c.alpha_beta(1001)
+    vp = VP()
+    t = torch.tensor([0.1, 0.5, 1.0], dtype=torch.float64)
+    a, b = vp.alpha_beta(t)
+    torch.testing.assert_close(a, vp.alpha(t)); torch.testing.assert_close(b, vp.beta(t))
+    with pytest.raises(ValueError, match="lie in"):
+        vp.alpha_beta(2.0)
+
+
 def test_chain_iterated_step_by_step_matches_one_jump_formula():
     c = DDPMChain("linear", 100)
     g = make_generator(0)
