@@ -233,7 +233,8 @@ def score_from_denoiser(denoiser: Callable, process: Process | DDPMChain) -> Cal
     def score(x, t):
         check_points("x", x)
         t = _as_tensor("t", t).to(x.device)
-        return (_col(process.alpha_at(t), x) * denoiser(x, t) - x) / _col(process.beta_at(t), x) ** 2
+        a, b = process.alpha_beta(t)
+        return (_col(a, x) * denoiser(x, t) - x) / _col(b, x) ** 2
 
     return score
 
@@ -247,6 +248,7 @@ def eps_from_denoiser(denoiser: Callable, process: Process | DDPMChain) -> Calla
     def eps(x, t):
         check_points("x", x)
         t = _as_tensor("t", t).to(x.device)
-        return (x - _col(process.alpha_at(t), x) * denoiser(x, t)) / _col(process.beta_at(t), x)
+        a, b = process.alpha_beta(t)
+        return (x - _col(a, x) * denoiser(x, t)) / _col(b, x)
 
     return eps

@@ -166,7 +166,8 @@ class DDPMChain:
 
     def sigma_at(self, k) -> torch.Tensor:
         """sigma_k = beta_k / alpha_k (EDM's noise level of x_k / alpha_k)."""
-        return self.beta_at(k) / self.alpha_at(k)
+        alpha_k, beta_k = self.alpha_beta(k)
+        return beta_k / alpha_k
 
     def t_of_sigma(self, sigma) -> torch.Tensor:
         """The (fractional) step index whose sigma_k equals ``sigma`` (inverse of :meth:`sigma_at`)."""

@@ -64,8 +64,7 @@ class _Run:
         self.process = grid.process
         self.t = grid.t
         self.n = grid.n_steps
-        self.alpha = self.process.alpha_at(self.t).to(torch.float64)
-        self.beta = self.process.beta_at(self.t).to(torch.float64)
+        self.alpha, self.beta = (v.to(torch.float64) for v in self.process.alpha_beta(self.t))
         self.nfe = 0
         self.keep = bool(return_info and keep_trajectory)
         self.return_info = return_info
@@ -321,7 +320,7 @@ def pf_ode_rk45(denoiser: Callable, x: torch.Tensor, grid: Grid, *, rtol: float 
     def fun(t, y):
         xt = torch.as_tensor(y, dtype=torch.float64).reshape(shape).to(device=device, dtype=dtype)
         tt = torch.tensor(t, dtype=torch.float64)
-        a, b = float(proc.alpha_at(tt)), float(proc.beta_at(tt))
+        a, b = (float(v) for v in proc.alpha_beta(tt))
         with torch.no_grad():
             d, _ = _pf_drift(run, xt, t, a, b)
         return d.detach().to(torch.float64).cpu().numpy().reshape(-1)
