@@ -55,6 +55,8 @@ def main() -> None:
     ap.add_argument("--chapters", nargs="*", default=None, help="chapter number prefixes, e.g. 01 03")
     ap.add_argument("--timeout", type=int, default=900, help="per-cell timeout in seconds")
     ap.add_argument("--out", default=None, help="append the markdown table to this file")
+    ap.add_argument("--json", default=None,
+                    help="write the medians here (benchmarks/book_times.json feeds the book's run-time sentences)")
     args = ap.parse_args()
 
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -98,6 +100,15 @@ def main() -> None:
     if args.out:
         with open(args.out, "a") as f:
             f.write(head + table)
+    if args.json:
+        import json
+
+        with open(args.json, "w") as f:
+            json.dump({"date": str(datetime.date.today()), "cores": os.cpu_count(), "runs": args.runs,
+                       "torch_threads": sorted(threads_seen), "omp_wait_policy": env["OMP_WAIT_POLICY"],
+                       "median_seconds": {name[:2]: round(med, 1) for name, med, *_ in rows},
+                       "contended_ratio": {name[:2]: round(c / med, 2) for name, med, _, _, c in rows if c}},
+                      f, indent=1)
 
 
 if __name__ == "__main__":
