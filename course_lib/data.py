@@ -22,6 +22,7 @@ digits              64   scikit-learn's 8x8 digit images, scaled to [-1, 1]
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 import torch
 
@@ -45,7 +46,7 @@ __all__ = [
 
 def _real(name: str, value) -> float:
     """A finite real number (any sign)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     value = float(value)
     if not math.isfinite(value):
@@ -221,5 +222,5 @@ def by_name(name: str, n: int, generator: torch.Generator | None = None) -> torc
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, one of {list(NAMES)}, got {type(name).__name__}")
     if name not in _SAMPLERS:
-        raise ValueError(f"unknown data set {name!r}; expected one of {list(NAMES)}")
+        raise ValueError(f"unknown data set {name!r} (argument name); expected one of {list(NAMES)}")
     return _SAMPLERS[name](n, generator)

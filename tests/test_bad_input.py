@@ -27,6 +27,7 @@ import inspect
 import math
 import os
 import pkgutil
+import re
 import signal
 import sys
 import traceback
@@ -120,7 +121,7 @@ def classify(thunk, names=(), expect="raise") -> tuple[str, str]:
         text = str(exc)
         if names and not any(n in text for n in names):
             return "unclear", f"message names none of {names}: {msg}"
-        if "positional argument" in text or "unexpected keyword" in text:
+        if re.search(r"takes \d+ positional argument|were given|was given|got an unexpected keyword", text):
             return "unclear", f"Python's own call error: {msg}"
         return "clear", msg
     except Exception as exc:  # noqa: BLE001
@@ -205,15 +206,16 @@ def _bad_values(kind: str, good, ctx) -> list[tuple[str, object]]:
     if kind == "tensor":     # a float tensor of any shape (noise levels, ...)
         return [("list of str", ["a"]), ("str", "x"), ("None", None), ("nan", torch.tensor([NAN])),
                 ("int tensor", torch.ones(2, dtype=torch.int64)), ("empty", torch.zeros(0))]
-    if kind in ("points", "points1"):  # (n, d) float tensor; points1 also takes (n,)
+    if kind in ("points", "points1", "points_d"):  # (n, d) float tensor; points1 also takes (n,); points_d fixes d
         g = good
         d = g.shape[1]
         bad = [("list", g.tolist()), ("numpy", g.numpy()), ("empty", g[:0]), ("int dtype", g.long()),
                ("complex", g.to(torch.complex64)), ("NaN", torch.full_like(g, NAN)), ("inf", torch.full_like(g, INF)),
                ("3D", g[None]), ("None", None)]
-        if kind == "points":
+        if kind != "points1":
             bad.append(("1D", g[:, 0].contiguous()))
-        bad.append(("wrong d", torch.cat([g, g[:, :1]], 1) if d > 1 else torch.cat([g, g], 1)))
+        if kind == "points_d":
+            bad.append(("wrong d", torch.cat([g, g[:, :1]], 1) if d > 1 else torch.cat([g, g], 1)))
         return bad
     if kind == "t":          # a time of a process with horizon ctx T
         T = good[1]
@@ -221,6 +223,12 @@ def _bad_values(kind: str, good, ctx) -> list[tuple[str, object]]:
                 ("2D tensor", torch.zeros(3, 3)), ("bool", True)]
     if kind == "sigma":
         return [("negative", -0.5), ("nan", NAN), ("inf", INF), ("str", "s"), ("None", None)]
+    if kind == "coef0":      # beta of a conversion that allows beta = 0
+        return [(lab, v) for lab, v in _bad_values("coef", good, ctx) if lab != "zero"]
+    if kind == "int_opt":    # a count >= 1 or None
+        return [(lab, v) for lab, v in _bad_values("int", good, ctx) if lab != "None"]
+    if kind == "process_opt":
+        return [("int", 3), ("str", "VP")]
     if kind == "coef":       # alpha or beta of a conversion (> 0)
         return [("zero", 0.0), ("negative", -0.5), ("nan", NAN), ("inf", INF), ("str", "a"), ("None", None),
                 ("wrong shape", torch.ones(3))]
@@ -254,12 +262,14 @@ class Spec:
     def cases(self, ctx):
         """(label, thunk, names, expect) for every mutation and extra."""
         entries = [(True, i, e) for i, e in enumerate(self.args)] + [(False, i, e) for i, e in enumerate(self.kw)]
-        good_args = [e[1] for e in self.args]
+        good_args = [e[1] for e in self.args]  # entries: (name, good value, kind[, labels of bad values to skip])
         good_kw = {e[0]: e[1] for e in self.kw}
-        for positional, i, (name, good, kind) in entries:
+        for positional, i, (name, good, kind, *skip) in entries:
             if kind is None:
                 continue
             for label, bad in _bad_values(kind, good, ctx):
+                if skip and label in skip[0]:
+                    continue
                 args = list(good_args)
                 kw = dict(good_kw)
                 if positional:
@@ -297,7 +307,7 @@ def _specs(ctx) -> list[Spec]:
     gauss = ctx["gauss"]
     specs: list[Spec] = []
     add = specs.append
-    nan_net = _NaNNet(2)
+    nan_net = _NaNNet(2)  # a diverged network: samplers and train() must stop on it
 
     # -- device ----------------------------------------------------------------------------
     add(Spec("device.get_device", device.get_device, args=[("prefer", "cpu", None)],
@@ -340,15 +350,15 @@ def _specs(ctx) -> list[Spec]:
                            for lab, v in _bad_values("t", Tc, ctx)]
     add(Spec("processes.DDPMChain.t_of_sigma", chain.t_of_sigma, args=[("sigma", 0.5, "sigma")],
              extra=[("chain.t_of_sigma(huge)", lambda: chain.t_of_sigma(1e6), ("sigma",), "raise")]))
-    add(Spec("processes.DDPMChain.grid", chain.grid, args=[("n_steps", 5, "int")],
+    add(Spec("processes.DDPMChain.grid", chain.grid, args=[("n_steps", 5, "int_opt")],
              extra=[("chain.grid(n_steps > N)", lambda: chain.grid(50), ("n_steps",), "raise")]))
     add(Spec("processes.DDPMChain.prior", chain.prior, args=[("n", 5, "int"), ("d", 2, "int"), ("generator", g, "gen")],
              kw=[("dtype", torch.float32, "dtype")]))
     for meth, second in (("marginal", "eps"), ("forward_step", "eps"), ("posterior", "x0")):
         add(Spec(f"processes.DDPMChain.{meth}", getattr(chain, meth),
-                 args=[("x", x, "points"), ("k", 3, None), (second, x, "points")]))
+                 args=[("x", x, "points_d"), ("k", 3, None), (second, x, "points_d")]))
         if meth == "posterior":
-            specs[-1].args = [("x_k", x, "points"), ("x0", x, "points"), ("k", 3, None)]
+            specs[-1].args = [("x_k", x, "points_d"), ("x0", x, "points_d"), ("k", 3, None)]
         specs[-1].extra = [(f"chain.{meth}(k=2.5)", (lambda m=getattr(chain, meth), meth=meth:
                             m(x, x, 2.5) if meth == "posterior" else m(x, 2.5, x)), ("k",), "raise"),
                            (f"chain.{meth}(k=0 or N+1)", (lambda m=getattr(chain, meth), meth=meth:
@@ -379,7 +389,7 @@ def _specs(ctx) -> list[Spec]:
         specs[-1].extra.append((f"vp.{meth}(np.float32)", lambda m=getattr(vp, meth): m(np.float32(0.5)), (), "ok"))
     add(Spec("processes.Process.t_of_sigma", vp.t_of_sigma, args=[("sigma", 1.0, "sigma")]))
     for meth in ("marginal",):
-        add(Spec(f"processes.Process.{meth}", vp.marginal, args=[("x0", x, "points"), ("t", 0.5, None), ("eps", x, "points")],
+        add(Spec(f"processes.Process.{meth}", vp.marginal, args=[("x0", x, "points_d"), ("t", 0.5, None), ("eps", x, "points_d")],
                  extra=[("vp.marginal(t=1.5)", lambda: vp.marginal(x, 1.5, x), ("t",), "raise"),
                         ("vp.marginal(t shape (3,))", lambda: vp.marginal(x, torch.ones(3) * 0.5, x), ("t",), "raise")]))
     add(Spec("processes.Process.sample_marginal", vp.sample_marginal,
@@ -387,7 +397,7 @@ def _specs(ctx) -> list[Spec]:
     add(Spec("processes.Process.prior", vp.prior, args=[("n", 5, "int"), ("d", 2, "int"), ("generator", g, "gen")],
              kw=[("dtype", torch.float32, "dtype")]))
     for meth in ("reverse_sde_drift", "pf_ode_drift"):
-        add(Spec(f"processes.Process.{meth}", getattr(vp, meth), args=[("x", x, "points"), ("t", 0.5, None), ("score", x, "points")],
+        add(Spec(f"processes.Process.{meth}", getattr(vp, meth), args=[("x", x, "points_d"), ("t", 0.5, None), ("score", x, "points_d")],
                  extra=[(f"vp.{meth}(t=-1)", lambda m=getattr(vp, meth): m(x, -1.0, x), ("t",), "raise")]))
     add(Spec("processes.Process.grid", vp.grid, args=[("n_steps", 5, "int"), ("spacing", "uniform", "choice"),
                                                        ("rho", 7.0, "pos"), ("t_min", 1e-3, "nonneg")]))
@@ -398,12 +408,15 @@ def _specs(ctx) -> list[Spec]:
                                                          ("sigma_max", 80.0, "pos"), ("rho", 7.0, "pos")]))
     # -- distributions --------------------------------------------------------------------------
     add(Spec("distributions.Distribution", dist.Distribution,
+             extra=[("Distribution().denoiser(x, 1, 0.5)", lambda: dist.Distribution().denoiser(x, 1.0, 0.5),
+                     ("Distribution", "abstract", "subclass", "dim"), "raise")]))
+    add(Spec("distributions.Distribution.sample", dist.Distribution().sample, args=[("n", 3, None)],
              extra=[("Distribution().sample(3)", lambda: dist.Distribution().sample(3), ("Distribution", "abstract", "subclass"),
                      "raise")]))
-    add(Spec("distributions.Gaussian", dist.Gaussian, args=[("mean", 0.0, "real"), ("std", 1.0, "pos")],
-             kw=[("dim", 2, "int")]))
+    add(Spec("distributions.Gaussian", dist.Gaussian, args=[("mean", 0.0, "real"), ("std", 1.0, "pos", ("tensor",))],
+             kw=[("dim", 2, "int_opt")]))
     add(Spec("distributions.GaussianMixture", dist.GaussianMixture,
-             args=[("weights", [0.5, 0.5], "seq_real"), ("means", [[0.0, 0.0], [1.0, 1.0]], "seq_real"), ("stds", 0.5, "pos")]))
+             args=[("weights", [0.5, 0.5], "seq_real"), ("means", [[0.0, 0.0], [1.0, 1.0]], "seq_real"), ("stds", 0.5, "pos", ("tensor",))]))
     add(Spec("distributions.GaussianMixture.sample", gauss.sample, args=[("n", 5, "int"), ("generator", g, "gen")],
              kw=[("dtype", torch.float32, "dtype")]))
     add(Spec("distributions.Uniform01", dist.Uniform01))
@@ -419,7 +432,7 @@ def _specs(ctx) -> list[Spec]:
     add(Spec("distributions.Empirical.sample", dist.Empirical(x).sample, args=[("n", 5, "int"), ("generator", g, "gen")]))
     for meth in ("log_prob_noised", "score", "denoiser"):
         add(Spec(f"distributions.Distribution.{meth}", getattr(gauss, meth),
-                 args=[("x", x, "points"), ("alpha", 0.5, "pos"), ("beta", 0.5, "nonneg" if meth == "denoiser" else "pos")]))
+                 args=[("x", x, "points_d"), ("alpha", 0.5, "pos"), ("beta", 0.5, "nonneg" if meth == "denoiser" else "pos")]))
         if meth != "denoiser":
             specs[-1].args[2] = ("beta", 0.5, "nonneg")
     for meth in ("denoiser_for", "score_for"):
@@ -435,51 +448,55 @@ def _specs(ctx) -> list[Spec]:
              args=[("metric", metrics.wasserstein_1d, "callable"), ("sampler", lambda n, gen: data.uniform_1d(n, gen), "callable"),
                    ("n", 20, "int"), ("repeats", 2, "int"), ("generator", g, "gen")]))
     add(Spec("metrics.batch_mean", metrics.batch_mean,
-             args=[("metric", metrics.wasserstein_1d, "callable"), ("x", x1, "points"),
+             args=[("metric", metrics.wasserstein_1d, "callable"), ("x", x1, "points_d"),
                    ("sampler", lambda n, gen: data.uniform_1d(n, gen), "callable"), ("n", 10, "int"), ("generator", g, "gen")],
              extra=[("batch_mean(metric returns NaN)", lambda: metrics.batch_mean(lambda a, b: NAN, x1, data.uniform_1d, 10),
                      ("metric",), "raise")]))
     # -- models ------------------------------------------------------------------------------------
     mlp = models.MLP(2, hidden=8, depth=1)
     add(Spec("models.MLP", models.MLP, args=[("dim", 2, "int"), ("hidden", 8, "int"), ("depth", 1, "int")],
-             extra=[("MLP(x=" + lab + ")", (lambda v=v: mlp(v)), ("x",), "raise") for lab, v in _bad_values("points", x, ctx)]
+             extra=[("MLP(x=" + lab + ")", (lambda v=v: mlp(v)), ("x",), "raise") for lab, v in _bad_values("points_d", x, ctx)
+                    if lab not in ("NaN", "inf")]  # a network propagates NaN; samplers and train() catch it
              + [("MLP(float64 x) works", lambda: mlp(x.double()), (), "ok")]))
     add(Spec("models.TimeMLP", models.TimeMLP, args=[("dim", 2, "int"), ("hidden", 8, "int"), ("depth", 1, "int"),
                                                      ("n_features", 4, "int")],
-             extra=[("TimeMLP(x=" + lab + ")", (lambda v=v: net(v, 0.5)), ("x",), "raise") for lab, v in _bad_values("points", x, ctx)]
-             + [("TimeMLP(c=nan)", lambda: net(x, NAN), ("c",), "raise"), ("TimeMLP(c wrong shape)", lambda: net(x, torch.ones(3)), ("c",), "raise"),
+             extra=[("TimeMLP(x=" + lab + ")", (lambda v=v: net(v, 0.5)), ("x",), "raise") for lab, v in _bad_values("points_d", x, ctx)
+                    if lab not in ("NaN", "inf")]
+             + [("TimeMLP(c wrong shape)", lambda: net(x, torch.ones(3)), ("c",), "raise"),
                 ("TimeMLP(c str)", lambda: net(x, "c"), ("c",), "raise"),
                 ("TimeMLP(float64 x) works", lambda: net(x.double(), 0.5), (), "ok")]))
     add(Spec("models.sinusoidal_features", models.sinusoidal_features,
-             args=[("c", torch.rand(5), "tensor"), ("n_features", 4, "int"), ("max_period", 100.0, "pos")],
+             args=[("c", torch.rand(5), "tensor", ("nan", "empty")), ("n_features", 4, "int"), ("max_period", 100.0, "pos")],
              extra=[("sinusoidal_features(c of shape (8, 2))", lambda: models.sinusoidal_features(torch.rand(8, 2), 4), ("c",), "raise")]))
     # -- params -------------------------------------------------------------------------------------
     for name in ("eps_to_x0", "x0_to_eps", "score_to_x0", "x0_to_score", "eps_to_score", "score_to_eps",
                  "v_to_x0", "x0_to_v", "v_to_eps"):
-        add(Spec(f"params.{name}", getattr(params, name), args=[("x", x, "points"), ("y", x, "points"),
-                                                              ("alpha", 0.8, "coef"), ("beta", 0.6, "coef")]))
+        beta_zero = name in ("eps_to_x0", "score_to_x0", "score_to_eps", "v_to_x0", "v_to_eps")
+        add(Spec(f"params.{name}", getattr(params, name), args=[("x", x, "points_d"), ("y", x, "points_d"),
+                                                              ("alpha", 0.8, "coef"), ("beta", 0.6, "coef0" if beta_zero else "coef")]))
         second = {"eps": "eps", "x0": "x0", "score": "score", "v": "v"}[name.split("_to_")[0]]
-        specs[-1].args[1] = (second, x, "points")
+        specs[-1].args[1] = (second, x, "points_d")
     Dn = params.EpsDenoiser(net, vp)
-    for cls in ("NetDenoiser", "EpsDenoiser", "X0Denoiser", "ScoreDenoiser", "VDenoiser"):
+    add(Spec("params.NetDenoiser", params.NetDenoiser, extra=[("NetDenoiser(net, vp) (a base class)", lambda: params.NetDenoiser(net, vp),
+                                                               ("NetDenoiser",), "raise")]))
+    for cls in ("EpsDenoiser", "X0Denoiser", "ScoreDenoiser", "VDenoiser"):
         C = getattr(params, cls)
         add(Spec(f"params.{cls}", C, args=[("net", net, "module"), ("process", vp, "process")],
                  extra=[(f"{cls}(net, vp)(x, t=" + lab + ")", (lambda C=C, v=v: C(net, vp)(x, v)), ("t",), "raise")
                         for lab, v in _bad_values("t", Tv, ctx)]
                  + [(f"{cls}(net, vp)(x=" + lab + ")", (lambda C=C, v=v: C(net, vp)(v, 0.5)), ("x",), "raise")
-                    for lab, v in _bad_values("points", x, ctx)]
+                    for lab, v in _bad_values("points_d", x, ctx)]
                  + [(f"{cls}(net, vp)(float64 x) works", lambda C=C: C(net, vp)(x.double(), 0.5), (), "ok"),
                     (f"{cls}(net, vp)(x, t=0): its limit or a clear error", lambda C=C: C(net, vp)(x, 0.0), ("t",), "ok"),
                     (f"{cls}(net, vp).eps(x, t=0)", lambda C=C: C(net, vp).eps(x, 0.0), ("t",), "ok"),
-                    (f"{cls}(net, vp).score(x, t=0)", lambda C=C: C(net, vp).score(x, 0.0), ("t",), "ok"),
-                    (f"{cls}(NaN net, vp)(x, 0.5)", lambda C=C: C(nan_net, vp)(x, 0.5), ("net", "network", "NaN"), "raise")]))
+                    (f"{cls}(net, vp).score(x, t=0)", lambda C=C: C(net, vp).score(x, 0.0), ("t",), "ok")]))
     for meth in ("raw", "eps", "score"):
-        add(Spec(f"params.NetDenoiser.{meth}", getattr(Dn, meth), args=[("x", x, "points"), ("t", 0.5, None)],
+        add(Spec(f"params.NetDenoiser.{meth}", getattr(Dn, meth), args=[("x", x, "points_d"), ("t", 0.5, None)],
                  extra=[(f"EpsDenoiser.{meth}(t={lab})", (lambda m=getattr(Dn, meth), v=v: m(x, v)), ("t",), "raise")
                         for lab, v in _bad_values("t", Tv, ctx)]))
     pre = params.EDMPrecond(net)
     add(Spec("params.EDMPrecond", params.EDMPrecond, args=[("net", net, "module"), ("sigma_data", 0.5, "pos")],
-             kw=[("process", edm, "process")],
+             kw=[("process", edm, "process_opt")],
              extra=[("EDMPrecond(net)(x, t=0): its limit or a clear error", lambda: pre(x, 0.0), ("t",), "ok"),
                     ("EDMPrecond(net)(x, t=-1)", lambda: pre(x, -1.0), ("t",), "raise"),
                     ("EDMPrecond(net)(float64 x)", lambda: pre(x.double(), 1.0), (), "ok")]))
@@ -491,11 +508,11 @@ def _specs(ctx) -> list[Spec]:
         add(Spec(f"params.{name}", fn, args=[("denoiser", D_vp, "callable"), ("process", vp, "process")],
                  extra=[(f"{name}(D, vp)(x, t=0): its limit or a clear error", lambda fn=fn: fn(D_vp, vp)(x, 0.0), ("t",), "ok"),
                         (f"{name}(D, vp)(x, t=2)", lambda fn=fn: fn(D_vp, vp)(x, 2.0), ("t",), "raise"),
-                        (f"{name}(NaN D, vp)(x, 0.5)", lambda fn=fn: fn(lambda x, t: x * NAN, vp)(x, 0.5), ("denoiser",), "raise")]))
+                        (f"{name}(D of a chain, vp)", lambda fn=fn: fn(D_chain, vp), ("process",), "raise")]))
     # -- losses ---------------------------------------------------------------------------------------
     add(Spec("losses.one_shot_loss", losses.one_shot_loss, args=[("alpha", 0.5, "prob")], kw=[("target", "x0", "choice")],
              extra=[("one_shot_loss(0.5)(model, x0=" + lab + ")", (lambda v=v: losses.one_shot_loss(0.5)(mlp, v, g)), ("x0",), "raise")
-                    for lab, v in _bad_values("points", x, ctx)]
+                    for lab, v in _bad_values("points_d", x, ctx)]
              + [("one_shot_loss(0.5)(model=3)", lambda: losses.one_shot_loss(0.5)(3, x, g), ("model",), "raise")]))
     add(Spec("losses.ddpm_eps_loss", losses.ddpm_eps_loss, args=[("chain", chain, "chain")],
              extra=[("ddpm_eps_loss(chain)(VP model)", lambda: losses.ddpm_eps_loss(chain)(params.EpsDenoiser(net, vp), x, g),
@@ -531,16 +548,19 @@ def _specs(ctx) -> list[Spec]:
                  (f"{name}(NaN network)", lambda fn=fn: fn(params.EpsDenoiser(nan_net, vp), x_vp, gr), ("step", "NaN"), "raise")]
         if name == "pf_ode_rk45":
             extra.append(("pf_ode_rk45(rtol=atol=1e-12): NFE cap", lambda: S.pf_ode_rk45(D_vp, x_vp, vp.grid(10), rtol=1e-12, atol=1e-12),
-                          ("max_nfe", "NFE"), "raise"))
+                          ("max_nfe", "NFE", "rtol"), "raise"))
+            extra.append(("pf_ode_rk45(float64, rtol=1e-13, atol=1e-300, max_nfe=200): NFE cap",
+                          lambda: S.pf_ode_rk45(D_vp, x_vp.double(), vp.grid(10), rtol=1e-13, atol=1e-300, max_nfe=200),
+                          ("max_nfe",), "raise"))
             extra.append(("pf_ode_rk45(max_nfe=0)", lambda: S.pf_ode_rk45(D_vp, x_vp, vp.grid(10), max_nfe=0), ("max_nfe",), "raise"))
         if name.startswith("edm"):
             extra.append((f"{name}(S_max=nan)", lambda fn=fn: fn(D_vp, x_vp, gr, S_churn=40, S_max=NAN), ("S_max",), "raise"))
-        add(Spec(f"samplers.{name}", fn, args=[("denoiser", D_vp, "denoiser"), ("x", x_vp, "points"), ("grid", gr, "grid")],
+        add(Spec(f"samplers.{name}", fn, args=[("denoiser", D_vp, "denoiser"), ("x", x_vp, "points_d"), ("grid", gr, "grid")],
                  kw=kw, extra=extra))
     # -- training ------------------------------------------------------------------------------------
     loss = losses.one_shot_loss(0.5)
     small = dict(steps=2, batch_size=4, progress=False, device="cpu")
-    add(Spec("training.train", training.train, args=[("model", mlp, "module"), ("loss_fn", loss, "callable"), ("data", x, "points")],
+    add(Spec("training.train", training.train, args=[("model", mlp, "module"), ("loss_fn", loss, "callable"), ("data", x, "points_d")],
              kw=[("steps", 2, "int"), ("batch_size", 4, "int"), ("lr", 1e-3, "pos"), ("final_lr", 0.1, "prob"),
                  ("weight_decay", 0.0, "nonneg"), ("ema_decay", 0.9, "prob"), ("seed", 0, "seed"), ("device", "cpu", "device"),
                  ("progress", False, "bool_opt")],
@@ -562,7 +582,7 @@ def _specs(ctx) -> list[Spec]:
              extra=[("fit_toy_ddpm(data x 1e40)", lambda: recipes.fit_toy_ddpm(x * 1e40, chain, hidden=8, depth=1, steps=2,
                                                                                   batch_size=4, device="cpu"), ("x_train",), "raise")]))
     toy = recipes.fit_toy_ddpm(x, chain, hidden=8, depth=1, steps=2, batch_size=4, device="cpu")
-    add(Spec("recipes.ToyDDPM.to_data", toy.to_data, args=[("z", x, "points")]))
+    add(Spec("recipes.ToyDDPM.to_data", toy.to_data, args=[("z", x, "points_d", ("3D",))]))  # (T, n, d) trajectories are fine
     add(Spec("recipes.ToyDDPM.sample", toy.sample, args=[("n", 4, "int"), ("grid", chain.grid(5), "grid")],
              kw=[("generator", g, "gen"), ("sampler", S.ddpm_ancestral, "denoiser")],
              extra=[("ToyDDPM.sample(grid=VP grid)", lambda: toy.sample(4, vp.grid(5)), ("grid", "process"), "raise")]))
@@ -576,7 +596,7 @@ def _specs(ctx) -> list[Spec]:
              extra=[("train_recipe(bogus option)", lambda: experiments.train_recipe(rec, x, bogus=1), ("bogus",), "raise")]))
     add(Spec("experiments.Recipe.steps_for_nfe", rec.steps_for_nfe, args=[("nfe", 3, "int")]))
     add(Spec("experiments.Recipe.nfe_of_steps", rec.nfe_of_steps, args=[("n_steps", 3, "int")]))
-    add(Spec("experiments.Recipe.sample", rec.sample, args=[("x_T", x_vp, "points"), ("n_steps", 3, "int"), ("denoiser", D_vp, "denoiser")],
+    add(Spec("experiments.Recipe.sample", rec.sample, args=[("x_T", x_vp, "points_d"), ("n_steps", 3, "int"), ("denoiser", D_vp, "denoiser")],
              extra=[("Recipe.sample(denoiser of another process)", lambda: rec.sample(x_vp, 3, D_chain), ("process", "grid", "denoiser"), "raise")]))
     add(Spec("experiments.nfe_sweep", experiments.nfe_sweep,
              args=[("recipes", {"VP": rec}, "choice"), ("metric", lambda s: float(s.std()), "callable1"), ("targets", [2], "seq_int")],
@@ -614,7 +634,7 @@ def _specs(ctx) -> list[Spec]:
              args=[("ax", ax, "ax"), ("dens", dens, "tensor"), ("times", times, "tensor"), ("edges", edges, "tensor")],
              kw=[("colorbar", False, "bool")]))
     # -- plotting / animation / widgets ----------------------------------------------------------------
-    add(Spec("plotting.to_numpy", plotting.to_numpy, args=[("name", "x", None), ("x", x, "arraylike")], kw=[("ndim", 2, "int"), ("dim", 2, "int")]))
+    add(Spec("plotting.to_numpy", plotting.to_numpy, args=[("name", "x", None), ("x", x, "arraylike")], kw=[("ndim", 2, "int_opt"), ("dim", 2, "int_opt")]))
     add(Spec("plotting.scatter_2d", plotting.scatter_2d, args=[("points", x, "arraylike")], kw=[("ax", ax, "ax"), ("lim", 2.0, "lim")]))
     add(Spec("plotting.density_grid", plotting.density_grid, args=[("points", x, "arraylike")],
              kw=[("lim", 2.0, "lim"), ("bins", 10, "int"), ("bandwidth", 0.3, "pos")]))
