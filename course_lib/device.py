@@ -56,7 +56,13 @@ def randn(shape, *, generator: torch.Generator | None = None, device=None, dtype
     Drawing on the generator's device (the CPU by default) makes a seeded run
     give the same numbers whether the model lives on the CPU or a GPU.
     """
-    shape, gen_device = _draw_args(shape, generator, device, dtype)
+    shape, _ = _draw_args(shape, generator, device, dtype)
+    return _randn(shape, generator, device, dtype)
+
+
+def _randn(shape, generator, device, dtype) -> torch.Tensor:
+    """:func:`randn` without the checks (for samplers' inner loops)."""
+    gen_device = generator.device if generator is not None else torch.device("cpu")
     z = torch.randn(shape, generator=generator, device=gen_device, dtype=dtype)
     return z.to(device) if device is not None else z
 

@@ -188,14 +188,15 @@ def nfe_sweep(recipes: dict[str, Recipe], metric: Callable[[torch.Tensor], float
         if model_dim is not None and model_dim != dim:
             raise ValueError(f"dim={dim} does not match recipe {name!r}, whose model takes {model_dim} column(s)")
     denoisers = denoisers or {}
-    z = randn((n, dim), generator=make_generator(seed))
+    g = make_generator(seed)        # the common noise z, and any noise a sampler draws
+    z = randn((n, dim), generator=g)
     out = SweepResult(targets, {}, {}, {})
     for name, recipe in recipes.items():
         params = list(recipe.model.parameters()) if isinstance(recipe.model, nn.Module) else []
         x_T = recipe.prior_std * (z.to(params[0].device) if params else z)
         out.nfe[name], out.errors[name], out.samples[name] = [], [], []
         for target in targets:
-            x, info = recipe.sample(x_T, recipe.steps_for_nfe(target), denoisers.get(name))
+            x, info = recipe.sample(x_T, recipe.steps_for_nfe(target), denoisers.get(name), generator=g)
             x = x.detach().cpu()
             out.nfe[name].append(info.nfe)
             err = float(metric(x))

@@ -21,6 +21,7 @@ non-clear call with ``-v``). A public name without an entry in the table fails t
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import importlib
 import inspect
@@ -726,6 +727,50 @@ def test_every_bad_call_is_answered_clearly():
     bad = [f"{c}: {label}: {detail[:200]}" for c, label, detail, _ in rows if c != "clear"]
     assert sum(counts.values()) > 500
     assert not bad, f"{len(bad)} of {len(rows)} bad calls not answered clearly:\n" + "\n".join(bad)
+
+
+def _flat(module: nn.Module) -> torch.Tensor:
+    return torch.cat([p.detach().flatten() for p in module.parameters()])
+
+
+def test_seeds_mean_what_they_say():
+    """make_recipe's initial weights follow its seed; train() follows its seed and leaves the global RNG alone."""
+    from course_lib import experiments, losses, models, training
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    a, b, c = (experiments.make_recipe("VP", 2, hidden=8, depth=1, seed=s) for s in (1, 1, 2))
+    assert torch.equal(torch.get_rng_state(), state), "make_recipe changed torch's global RNG"
+    assert torch.equal(_flat(a.model), _flat(b.model)) and not torch.equal(_flat(a.model), _flat(c.model))
+    x = torch.randn(32, 2, generator=course_lib.make_generator(0))
+    net = models.MLP(2, hidden=8, depth=1)
+    runs = {}
+    for seed in (0, 0, 1):
+        state = torch.get_rng_state()
+        runs.setdefault(seed, []).append(training.train(copy.deepcopy(net), losses.one_shot_loss(0.5), x, steps=5,
+                                                        batch_size=8, seed=seed, device="cpu", progress=False).model)
+        assert torch.equal(torch.get_rng_state(), state), "train() changed torch's global RNG"
+    assert torch.equal(_flat(runs[0][0]), _flat(runs[0][1]))
+    assert not torch.equal(_flat(runs[0][0]), _flat(runs[1][0]))
+
+
+def test_numpy_scalars_are_accepted_like_python_numbers():
+    from course_lib import data, experiments, processes as P
+    vp, chain = P.VP(), P.DDPMChain("linear", 10)
+    pairs = [
+        (lambda v: course_lib.make_generator(v).initial_seed(), 3, np.int64(3)),
+        (lambda v: float(vp.alpha(v)), 0.5, np.float32(0.5)),
+        (lambda v: float(vp.alpha(v)), 0.5, np.float64(0.5)),
+        (lambda v: float(chain.alpha_at(v)), 3, np.int64(3)),
+        (lambda v: data.gaussian_1d(v, course_lib.make_generator(0)).shape, 5, np.int64(5)),
+        (lambda v: float(data.gaussian_1d(4, course_lib.make_generator(0), mean=v).sum()), 1.0, np.float32(1.0)),
+        (lambda v: P.VP(beta_min=v).beta_min, 0.5, np.float64(0.5)),
+        (lambda v: P.edm_sigmas(v, 0.002, 80.0).tolist(), 5, np.int64(5)),
+        (lambda v: P.DDPMChain("linear", v).N, 10, np.int32(10)),
+        (lambda v: _flat(experiments.make_recipe("VP", 2, hidden=4, depth=1, seed=v).model).tolist(), 1, np.int64(1)),
+        (lambda v: vp.grid(v).t.tolist(), 4, np.int64(4)),
+    ]
+    for fn, plain, numpy_value in pairs:
+        assert fn(numpy_value) == pytest.approx(fn(plain), rel=1e-6)
 
 
 if __name__ == "__main__":
