@@ -81,7 +81,7 @@ def score_to_eps(x, score, alpha, beta):
 def x0_to_v(x, x0, alpha, beta):
     """v = alpha eps - beta x0 (Salimans & Ho 2022), with eps = (x - alpha x0)/beta."""
     a, b = _coefs("x", x, "x0", x0, alpha, beta, beta_zero=False)
-    return a * (x - a * x0) / b - b * x0
+    return a * ((x - a * x0) / b) - b * x0
 
 
 def v_to_x0(x, v, alpha, beta):

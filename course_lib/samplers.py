@@ -37,6 +37,9 @@ __all__ = ["SampleInfo", "one_shot", "ddpm_ancestral", "x0_renoise", "ddim", "eu
            "SAMPLERS"]
 
 
+_CHECK_EVERY = {"cpu": 1}   # denoiser calls between NaN checks (host syncs) per device type; 16 elsewhere
+
+
 @dataclass
 class SampleInfo:
     """What a sampler returns with ``return_info=True``."""
@@ -77,7 +80,7 @@ class _Run:
         self.times = [float(self.t[0])]
         # NaN/inf checks of the denoiser's output: at once on the CPU; on a GPU every 16 calls and at the end
         # (one host sync per 16 steps), naming the first bad step
-        self._check_every = 1 if x.device.type == "cpu" else 16
+        self._check_every = _CHECK_EVERY.get(x.device.type, 16)
         self._pending: list = []
 
     def D(self, x: torch.Tensor, t: float) -> torch.Tensor:

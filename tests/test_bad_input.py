@@ -753,6 +753,25 @@ def test_seeds_mean_what_they_say():
     assert not torch.equal(_flat(runs[0][0]), _flat(runs[1][0]))
 
 
+@pytest.mark.parametrize("check_every", [None, 16])
+def test_nan_from_the_denoiser_names_the_first_bad_step(monkeypatch, check_every):
+    """At once on the CPU; with the deferred check used on GPUs (every 16 calls and at the end) too."""
+    from course_lib import processes as P, samplers as S
+    if check_every is not None:
+        monkeypatch.setattr(S, "_CHECK_EVERY", {})
+    vp = P.VP()
+    grid = vp.grid(10)
+    bad_from = float(grid.t[3])
+
+    def D(x, t):
+        return x * 0.5 if float(t[0]) > bad_from else torch.full_like(x, NAN)
+
+    # the first NaN comes at t_3: step 3's evaluation (ddim), or step 2's second evaluation (Heun)
+    for sampler, step in ((S.ddim, 3), (S.pf_ode_heun, 2), (S.edm_heun, 2)):
+        with pytest.raises(ValueError, match=rf"NaN or inf at step {step} of 10 \(t = [0-9.]+, noise level sigma"):
+            sampler(D, vp.prior(8, 2, course_lib.make_generator(0)), grid)
+
+
 def test_numpy_scalars_are_accepted_like_python_numbers():
     from course_lib import data, experiments, processes as P
     vp, chain = P.VP(), P.DDPMChain("linear", 10)
