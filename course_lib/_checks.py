@@ -208,7 +208,7 @@ def check_same_process(what: str, proc, name: str, expected) -> None:
     """Raise if ``proc`` (the process ``what`` was built for; None = unknown) is not ``expected``."""
     if proc is not None and not same_process(proc, expected):
         raise ValueError(f"{what} was built for {proc!r}, but {name} belongs to {expected!r}; "
-                         f"use a {name} of the same process (e.g. process.grid(n_steps))")
+                         "both must come from the same process (e.g. a grid from process.grid(n_steps))")
 
 
 def check_same_device(**tensors: torch.Tensor) -> None:
