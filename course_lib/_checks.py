@@ -6,9 +6,11 @@ turns into a silent wrong answer or a shape error deep inside torch.
 """
 from __future__ import annotations
 
+import inspect
 import math
 from numbers import Integral, Real
 
+import numpy as np
 import torch
 
 __all__ = [
@@ -22,7 +24,19 @@ __all__ = [
     "check_callable",
     "check_same_device",
     "check_matching_points",
+    "check_signature",
+    "check_seed",
+    "check_real",
+    "check_bool",
+    "check_device",
+    "check_float_dtype",
+    "check_shape",
+    "same_process",
+    "check_same_process",
+    "FLOAT_DTYPES",
 ]
+
+FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 
 def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
@@ -36,11 +50,7 @@ def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
 
 def check_positive_float(name: str, value, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float, or raise if it is not a finite number > 0 (>= 0 with ``allow_zero``)."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
+    value = check_real(name, value)
     if value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be {bound}, got {value}")
@@ -103,6 +113,104 @@ def check_callable(name: str, fn) -> None:
         raise TypeError(f"{name} must be callable, got {type(fn).__name__}")
 
 
+def check_signature(name: str, fn, n_args: int, expected: str) -> None:
+    """Raise unless ``fn`` is callable with ``n_args`` positional arguments (``expected`` names them)."""
+    check_callable(name, fn)
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin without a signature: trust it
+        return
+    try:
+        sig.bind(*range(n_args))
+    except TypeError:
+        raise TypeError(f"{name} must accept {n_args} positional argument(s) {expected}, "
+                        f"got a callable with signature {sig}") from None
+
+
+def check_seed(seed, name: str = "seed") -> int:
+    """Return ``seed`` as an int (Python or numpy integer), or raise."""
+    if isinstance(seed, bool) or not isinstance(seed, Integral):
+        raise TypeError(f"{name} must be an integer (e.g. 0), got {type(seed).__name__} {seed!r}")
+    return int(seed)
+
+
+def check_real(name: str, value) -> float:
+    """Return ``value`` as a finite float (Python or numpy number, any sign), or raise."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def check_bool(name: str, value, *, allow_none: bool = False):
+    """Return ``value`` as a bool (or None with ``allow_none``), or raise."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, (bool, np.bool_)):
+        expected = "True, False or None" if allow_none else "True or False"
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_device(name: str, device) -> torch.device | None:
+    """None, a ``torch.device`` or a device string, present on this machine -> ``torch.device`` (or None)."""
+    if device is None:
+        return None
+    if isinstance(device, str):
+        try:
+            device = torch.device(device)
+        except RuntimeError:
+            raise ValueError(f"{name} must be a device such as 'cpu', 'cuda' or 'mps', got {device!r}") from None
+    if not isinstance(device, torch.device):
+        raise TypeError(f"{name} must be a torch.device, a string such as 'cpu', or None, got {type(device).__name__}")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"{name}={str(device)!r} was asked for but torch.cuda.is_available() is False; use 'cpu'")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"{name}={str(device)!r} was asked for but torch.backends.mps.is_available() is False; use 'cpu'")
+    return device
+
+
+def check_float_dtype(name: str, dtype) -> torch.dtype:
+    """Raise unless ``dtype`` is a floating torch dtype."""
+    if not isinstance(dtype, torch.dtype):
+        raise TypeError(f"{name} must be a torch dtype such as torch.float32, got {type(dtype).__name__} {dtype!r}")
+    if dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must be a floating dtype (torch.float32 or torch.float64), got {dtype}")
+    return dtype
+
+
+def check_shape(name: str, shape) -> tuple[int, ...]:
+    """A tuple of non-negative integers (a torch.Size, tuple or list), or raise."""
+    if isinstance(shape, Integral) and not isinstance(shape, bool):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list, torch.Size)) or not all(
+            isinstance(s, Integral) and not isinstance(s, bool) for s in shape):
+        raise TypeError(f"{name} must be a tuple of integers such as (n, d), got {shape!r}")
+    if any(s < 0 for s in shape):
+        raise ValueError(f"{name} must hold sizes >= 0, got {tuple(shape)}")
+    return tuple(int(s) for s in shape)
+
+
+def same_process(a, b) -> bool:
+    """Whether two processes (or chains) are the same object or define the same alpha(t), beta(t) on [0, T]."""
+    if a is b:
+        return True
+    if type(a) is not type(b) or float(a.T) != float(b.T):
+        return False
+    ts = torch.linspace(0.0, float(a.T), 7, dtype=torch.float64)
+    (aa, ab), (ba, bb) = a.alpha_beta(ts), b.alpha_beta(ts)
+    return bool(torch.allclose(aa, ba, rtol=1e-9, atol=0) and torch.allclose(ab, bb, rtol=1e-9, atol=1e-12))
+
+
+def check_same_process(what: str, proc, name: str, expected) -> None:
+    """Raise if ``proc`` (the process ``what`` was built for; None = unknown) is not ``expected``."""
+    if proc is not None and not same_process(proc, expected):
+        raise ValueError(f"{what} was built for {proc!r}, but {name} belongs to {expected!r}; "
+                         "both must come from the same process (e.g. a grid from process.grid(n_steps))")
+
+
 def check_same_device(**tensors: torch.Tensor) -> None:
     """Raise if the given tensors live on different devices."""
     devices = {name: t.device for name, t in tensors.items() if isinstance(t, torch.Tensor)}
@@ -114,7 +222,8 @@ def check_same_device(**tensors: torch.Tensor) -> None:
 def check_matching_points(x_name: str, x: torch.Tensor, y_name: str, y: torch.Tensor) -> None:
     """Raise unless ``x`` and ``y`` are point sets of one shape (n, d) on one device."""
     check_points(x_name, x)
-    check_points(y_name, y, dim=x.shape[1])
+    check_points(y_name, y)
     if x.shape != y.shape:
-        raise ValueError(f"{y_name} must have the shape of {x_name} {tuple(x.shape)}, got {tuple(y.shape)}")
+        raise ValueError(f"{x_name} and {y_name} must have one shape (n, d), got {x_name} {tuple(x.shape)} "
+                         f"and {y_name} {tuple(y.shape)}")
     check_same_device(**{x_name: x, y_name: y})

@@ -7,6 +7,7 @@ static website alike. Keep it small: a few dozen frames of a small figure.
 """
 from __future__ import annotations
 
+from numbers import Real
 from typing import Sequence
 
 import numpy as np
@@ -39,9 +40,14 @@ def _as_frames(trajectory) -> list[np.ndarray]:
     for i, x in enumerate(trajectory):
         if isinstance(x, torch.Tensor):
             x = x.detach().cpu().numpy()
-        x = np.asarray(x, dtype=float)
+        try:
+            x = np.asarray(x, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"trajectory[{i}] must hold numbers, got {type(trajectory[i]).__name__}") from None
         if x.ndim != 2 or x.shape[1] not in (1, 2):
             raise ValueError(f"trajectory[{i}] must have shape (n, 1) or (n, 2), got {x.shape}")
+        if not np.isfinite(x).all():
+            raise ValueError(f"trajectory[{i}] contains NaN or infinite values (did the sampler diverge?)")
         frames.append(x)
     if len({f.shape[1] for f in frames}) != 1:
         raise ValueError("all frames of trajectory must have the same dimension d")
@@ -96,6 +102,9 @@ def animate_particles(
         lo, hi = np.percentile(allx, 0.5), np.percentile(allx, 99.5)
         pad = 0.15 * (hi - lo) + 1e-6
         lim = (float(min(lo - pad, -3.0)), float(max(hi + pad, 3.0)))
+    if not isinstance(lim, (tuple, list)) or len(lim) != 2 or not all(
+            isinstance(v, Real) and not isinstance(v, bool) for v in lim):
+        raise TypeError(f"lim must be a pair (low, high) of numbers or None, got {lim!r}")
     lo, hi = lim
     if not lo < hi:
         raise ValueError(f"lim must be (low, high) with low < high, got {lim}")

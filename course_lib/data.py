@@ -25,7 +25,7 @@ import math
 
 import torch
 
-from ._checks import check_generator, check_positive_float, check_positive_int
+from ._checks import check_generator, check_positive_float, check_positive_int, check_real
 from .device import rand, randn
 
 __all__ = [
@@ -43,16 +43,6 @@ __all__ = [
 ]
 
 
-def _real(name: str, value) -> float:
-    """A finite real number (any sign)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
-
-
 def _centres(offset: float) -> torch.Tensor:
     return torch.tensor([[offset, offset], [-offset, -offset]], dtype=torch.float32)
 
@@ -66,7 +56,7 @@ def two_circles(n_per_circle: int = 10, radius: float = 0.5, offset: float = 0.7
     """
     n = check_positive_int("n_per_circle", n_per_circle)
     radius = check_positive_float("radius", radius)
-    offset = _real("offset", offset)
+    offset = check_real("offset", offset)
     angles = 2 * math.pi * torch.arange(n, dtype=torch.float64) / n
     ring = radius * torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)
     centres = _centres(offset).double()
@@ -80,7 +70,7 @@ def two_circles_sample(
     n = check_positive_int("n", n)
     check_generator(generator)
     radius = check_positive_float("radius", radius)
-    offset = _real("offset", offset)
+    offset = check_real("offset", offset)
     u = rand((n, 2), generator=generator)
     angles = 2 * math.pi * u[:, 0]
     which = (u[:, 1] < 0.5).long()
@@ -169,7 +159,7 @@ def gaussian_1d(
     """``n`` draws from N(mean, std^2) as an (n, 1) tensor (default N(5, 2^2))."""
     n = check_positive_int("n", n)
     check_generator(generator)
-    mean = _real("mean", mean)
+    mean = check_real("mean", mean)
     std = check_positive_float("std", std)
     return mean + std * randn((n, 1), generator=generator)
 
@@ -221,5 +211,5 @@ def by_name(name: str, n: int, generator: torch.Generator | None = None) -> torc
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, one of {list(NAMES)}, got {type(name).__name__}")
     if name not in _SAMPLERS:
-        raise ValueError(f"unknown data set {name!r}; expected one of {list(NAMES)}")
+        raise ValueError(f"unknown data set {name!r} (argument name); expected one of {list(NAMES)}")
     return _SAMPLERS[name](n, generator)

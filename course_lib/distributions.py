@@ -34,7 +34,7 @@ from typing import Callable
 
 import torch
 
-from ._checks import check_generator, check_points, check_positive_int
+from ._checks import check_float_dtype, check_generator, check_points, check_positive_int, check_real
 from .device import rand, randn
 
 __all__ = ["Distribution", "Gaussian", "GaussianMixture", "Uniform01", "CircleMixture", "Empirical"]
@@ -109,7 +109,8 @@ class Distribution:
 
     # -- to implement ----------------------------------------------------------
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} is an abstract distribution: use Gaussian, GaussianMixture, Uniform01, "
+                        "CircleMixture or Empirical, or subclass Distribution and define sample and _denoiser")
 
     def _denoiser(self, x: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -124,6 +125,8 @@ class Distribution:
 
     # -- public, checked API -----------------------------------------------------
     def _prepare(self, x, alpha, beta, *, need_noise: bool):
+        if not hasattr(self, "dim"):
+            self.sample(1)   # raises: an abstract Distribution
         check_points("x", x, dim=self.dim)
         a = _coef("alpha", alpha, x, allow_zero=False)
         b = _coef("beta", beta, x, allow_zero=not need_noise)
@@ -152,6 +155,7 @@ class Distribution:
         def denoiser(x: torch.Tensor, t) -> torch.Tensor:
             return self.denoiser(x, alpha_fn(t), beta_fn(t))
 
+        denoiser.process = process   # a sampler refuses a grid of another process
         return denoiser
 
     def score_for(self, process) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -161,6 +165,7 @@ class Distribution:
         def score(x: torch.Tensor, t) -> torch.Tensor:
             return self.score(x, alpha_fn(t), beta_fn(t))
 
+        score.process = process
         return score
 
 
@@ -213,6 +218,7 @@ class GaussianMixture(Distribution):
         """``n`` i.i.d. draws, shape (n, d), on the CPU."""
         n = check_positive_int("n", n)
         check_generator(generator)
+        check_float_dtype("dtype", dtype)
         k = _draw_components(self.weights, n, generator)
         z = randn((n, self.dim), generator=generator, dtype=torch.float64).cpu()
         return (self.means[k] + self.stds[k] * z).to(dtype)
@@ -296,6 +302,7 @@ class Uniform01(Distribution):
         """``n`` i.i.d. draws, shape (n, 1), on the CPU."""
         n = check_positive_int("n", n)
         check_generator(generator)
+        check_float_dtype("dtype", dtype)
         return rand((n, 1), generator=generator, dtype=dtype).cpu()
 
     @staticmethod
@@ -353,6 +360,7 @@ class CircleMixture(Distribution):
     @classmethod
     def two_circles(cls, radius: float = 0.5, offset: float = 0.7) -> "CircleMixture":
         """Two equally likely circles centred at (+offset, +offset) and (-offset, -offset)."""
+        offset = check_real("offset", offset)
         return cls([[offset, offset], [-offset, -offset]], radius)
 
     def __repr__(self) -> str:
@@ -362,6 +370,7 @@ class CircleMixture(Distribution):
         """``n`` i.i.d. points, shape (n, 2), on the CPU."""
         n = check_positive_int("n", n)
         check_generator(generator)
+        check_float_dtype("dtype", dtype)
         k = _draw_components(self.weights, n, generator)
         theta = 2 * math.pi * rand((n,), generator=generator, dtype=torch.float64).cpu()
         ring = self.radius * torch.stack([torch.cos(theta), torch.sin(theta)], dim=1)

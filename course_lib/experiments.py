@@ -15,12 +15,16 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import check_callable, check_choice, check_generator, check_positive_float, check_positive_int
+import inspect
+import math
+
+from ._checks import (check_choice, check_points, check_positive_float, check_positive_int, check_seed,
+                      check_signature)
 from .device import make_generator, randn
 from .losses import ddpm_eps_loss, dsm_loss, edm_loss
 from .models import TimeMLP
 from .params import EDMPrecond, EpsDenoiser, ScoreDenoiser
-from .processes import EDM, VE, VP, DDPMChain, Grid
+from .processes import EDM, VE, VP, DDPMChain, Grid, Process
 from .samplers import ddim, edm_euler, edm_heun, pf_ode_euler
 from .training import TrainResult, train
 
@@ -71,13 +75,18 @@ class Recipe:
         ``denoiser`` defaults to the recipe's trained model (any D(x, t) for this process works,
         e.g. an exact one from :mod:`course_lib.distributions`)."""
         D = self.model if denoiser is None else denoiser
-        check_callable("denoiser", D)
+        check_signature("denoiser", D, 2, "(x, t)")
+        if isinstance(x_T, torch.Tensor) and x_T.ndim == 2:
+            dim = getattr(self.model, "dim", None)
+            if dim is not None and x_T.shape[1] != dim:
+                raise ValueError(f"x_T must have {dim} column(s) for this recipe's model, got shape {tuple(x_T.shape)}")
+        check_points("x_T", x_T)
         grid = self.grid_for(check_positive_int("n_steps", n_steps))
         return self.sampler(D, x_T, grid, return_info=True, keep_trajectory=False, **options)
 
 
 def make_recipe(name: str, dim: int, *, hidden: int = 64, depth: int = 3, n_features: int = 16,
-                sigma_data: float = 0.5, edm_sigma_max: float = 80.0, chain_steps: int = 100) -> Recipe:
+                sigma_data: float = 0.5, edm_sigma_max: float = 80.0, chain_steps: int = 100, seed: int = 0) -> Recipe:
     """The classic recipes of Karras et al. (2022, Table 1), built from course_lib parts.
 
     * ``"DDPM"``: the discrete chain (linear schedule, ``chain_steps`` steps), eps-prediction,
@@ -90,16 +99,20 @@ def make_recipe(name: str, dim: int, *, hidden: int = 64, depth: int = 3, n_feat
       for fewer than ~9 steps because sigma grows exponentially in t).
     * ``"EDM"``: s = 1, sigma = t, EDM preconditioning with ``sigma_data``, log-normal sigma and
       lambda = 1/c_out^2, Heun with the rho = 7 grid from ``edm_sigma_max`` to 0.002.
-    The network is a fresh :class:`TimeMLP` (``hidden``, ``depth``, ``n_features``).
+    The network is a fresh :class:`TimeMLP` (``hidden``, ``depth``, ``n_features``) whose initial weights
+    depend on ``seed`` only (torch's global RNG is left untouched).
     """
     check_choice("name", name, set(RECIPE_NAMES))
+    seed = check_seed(seed)
     dim = check_positive_int("dim", dim)
     sigma_data = check_positive_float("sigma_data", sigma_data)
     edm_sigma_max = check_positive_float("edm_sigma_max", edm_sigma_max)
     chain_steps = check_positive_int("chain_steps", chain_steps, minimum=2)
     if edm_sigma_max <= 0.002:
         raise ValueError(f"edm_sigma_max must exceed sigma_min = 0.002, got {edm_sigma_max}")
-    net = TimeMLP(dim, hidden=hidden, depth=depth, n_features=n_features)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = TimeMLP(dim, hidden=hidden, depth=depth, n_features=n_features)
     if name == "DDPM":
         chain = DDPMChain("linear", N=chain_steps)
         return Recipe(name, chain, EpsDenoiser(net, chain), ddpm_eps_loss(chain), ddim,
@@ -123,6 +136,10 @@ def train_recipe(recipe: Recipe, data: torch.Tensor, **train_options) -> TrainRe
     The recipe's model is replaced by the EMA copy when ``ema_decay`` is given."""
     if not isinstance(recipe, Recipe):
         raise TypeError(f"recipe must be a Recipe (from make_recipe), got {type(recipe).__name__}")
+    allowed = [p for p in inspect.signature(train).parameters if p not in ("model", "loss_fn", "data")]
+    unknown = sorted(set(train_options) - set(allowed))
+    if unknown:
+        raise TypeError(f"unknown training option(s) {unknown} for train_recipe; expected some of {allowed}")
     result = train(recipe.model, recipe.loss, data, **train_options)
     recipe.model = result.best
     return result
@@ -139,6 +156,10 @@ class SweepResult:
 
     def error_at(self, name: str, nfe: int) -> float:
         """The error of recipe ``name`` at the target NFE ``nfe``."""
+        if name not in self.errors:
+            raise ValueError(f"unknown recipe name {name!r}; expected one of {sorted(self.errors)}")
+        if isinstance(nfe, bool) or not isinstance(nfe, int) or nfe not in self.targets:
+            raise ValueError(f"nfe must be one of the sweep's targets {self.targets}, got {nfe!r}")
         return self.errors[name][self.targets.index(nfe)]
 
 
@@ -153,24 +174,35 @@ def nfe_sweep(recipes: dict[str, Recipe], metric: Callable[[torch.Tensor], float
     """
     if not isinstance(recipes, dict) or not recipes or not all(isinstance(r, Recipe) for r in recipes.values()):
         raise TypeError("recipes must be a non-empty dict name -> Recipe")
-    check_callable("metric", metric)
-    targets = [check_positive_int("target NFE", t) for t in targets]
+    check_signature("metric", metric, 1, "(x)")
+    if isinstance(targets, (str, bytes)) or not hasattr(targets, "__iter__"):
+        raise TypeError(f"targets must be a list of NFE (integers >= 1), got {type(targets).__name__}")
+    targets = [check_positive_int("targets (each NFE)", t) for t in targets]
     if not targets:
         raise ValueError("targets must hold at least one NFE")
     n = check_positive_int("n", n)
     dim = check_positive_int("dim", dim)
+    seed = check_seed(seed)
+    for name, recipe in recipes.items():
+        model_dim = getattr(recipe.model, "dim", None)
+        if model_dim is not None and model_dim != dim:
+            raise ValueError(f"dim={dim} does not match recipe {name!r}, whose model takes {model_dim} column(s)")
     denoisers = denoisers or {}
-    z = randn((n, dim), generator=make_generator(seed))
+    g = make_generator(seed)        # the common noise z, and any noise a sampler draws
+    z = randn((n, dim), generator=g)
     out = SweepResult(targets, {}, {}, {})
     for name, recipe in recipes.items():
         params = list(recipe.model.parameters()) if isinstance(recipe.model, nn.Module) else []
         x_T = recipe.prior_std * (z.to(params[0].device) if params else z)
         out.nfe[name], out.errors[name], out.samples[name] = [], [], []
         for target in targets:
-            x, info = recipe.sample(x_T, recipe.steps_for_nfe(target), denoisers.get(name))
+            x, info = recipe.sample(x_T, recipe.steps_for_nfe(target), denoisers.get(name), generator=g)
             x = x.detach().cpu()
             out.nfe[name].append(info.nfe)
-            out.errors[name].append(float(metric(x)))
+            err = float(metric(x))
+            if not math.isfinite(err):
+                raise ValueError(f"metric returned {err} for recipe {name!r} at NFE {info.nfe}; expected a finite number")
+            out.errors[name].append(err)
             if keep_samples:
                 out.samples[name].append(x)
     return out
@@ -178,6 +210,8 @@ def nfe_sweep(recipes: dict[str, Recipe], metric: Callable[[torch.Tensor], float
 
 def sigma_range(process) -> tuple[float, float]:
     """The smallest nonzero and the largest sigma = beta/alpha a recipe's process trains on."""
+    if not isinstance(process, (DDPMChain, Process)):
+        raise TypeError(f"process must be a Process (VP, VE, EDM, ...) or a DDPMChain, got {type(process).__name__}")
     if isinstance(process, DDPMChain):
         return float(process.sigma_at(1)), float(process.sigma_at(process.N))
     t_min = float(process.t_min_default)
@@ -195,14 +229,17 @@ def denoiser_error(recipe: Recipe, distribution, sigmas, *, n: int = 2000, seed:
         raise TypeError(f"recipe must be a Recipe (from make_recipe), got {type(recipe).__name__}")
     if not hasattr(distribution, "denoiser") or not hasattr(distribution, "sample"):
         raise TypeError(f"distribution must offer .sample and .denoiser, got {type(distribution).__name__}")
-    sig = torch.as_tensor(sigmas, dtype=torch.float64).reshape(-1)
+    try:
+        sig = torch.as_tensor(sigmas, dtype=torch.float64).reshape(-1)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"sigmas must be a list or tensor of noise levels, got {type(sigmas).__name__}") from None
     if sig.numel() == 0 or not torch.isfinite(sig).all() or (sig <= 0).any():
         raise ValueError("sigmas must be a non-empty list of positive, finite noise levels")
     lo, hi = sigma_range(recipe.process)
     if (sig < lo * (1 - 1e-6)).any() or (sig > hi * (1 + 1e-6)).any():
         raise ValueError(f"sigmas must lie in [{lo:.4g}, {hi:.4g}] for {recipe.name}, got [{sig.min():.4g}, {sig.max():.4g}]")
     n = check_positive_int("n", n)
-    g = make_generator(seed)
+    g = make_generator(check_seed(seed))
     params = list(recipe.model.parameters()) if isinstance(recipe.model, nn.Module) else []
     device = params[0].device if params else torch.device("cpu")
     out = []

@@ -7,7 +7,8 @@ import math
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_generator, check_points, check_positive_float
+from ._checks import (check_choice, check_generator, check_points, check_positive_float, check_probability,
+                      check_real, check_same_process, check_signature)
 from .device import rand, randn
 from .processes import EDM, DDPMChain, Process
 
@@ -21,13 +22,14 @@ def one_shot_loss(alpha: float, *, target: str = "x0"):
     The model takes x_T alone (no time input). Its MSE-optimal output for ``target="x0"``
     is the posterior mean E[x0 | x_T].
     """
-    alpha = check_positive_float("alpha", alpha)
-    if alpha >= 1:
+    alpha = check_probability("alpha", alpha)
+    if alpha <= 0 or alpha >= 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
     check_choice("target", target, {"x0", "eps"})
     beta = math.sqrt(1.0 - alpha**2)
 
     def loss(model: nn.Module, x0: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        _check_model_input(model, x0, generator, 1, "(x_T)")
         eps = randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype)
         x_T = alpha * x0 + beta * eps
         want = x0 if target == "x0" else eps
@@ -43,11 +45,18 @@ def _eps_hat(model: nn.Module, x: torch.Tensor, t: torch.Tensor, process) -> tor
     return model(x, process.condition(t).to(dtype=x.dtype, device=x.device))
 
 
-def _check_model_input(model, x0, generator):
+def _check_model_input(model, x0, generator, n_args=2, expected="(x, t)", process=None):
     if not isinstance(model, nn.Module) and not callable(model):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not hasattr(model, "eps"):
+        check_signature("model", model, n_args, expected)
     check_points("x0", x0)
+    dim = getattr(model, "dim", None)
+    if isinstance(dim, int) and x0.shape[1] != dim:
+        raise ValueError(f"x0 must have {dim} column(s) for this model, got shape {tuple(x0.shape)}")
     check_generator(generator)
+    if process is not None:
+        check_same_process("model", getattr(model, "process", None), "the loss's process", process)
 
 
 def ddpm_eps_loss(chain: DDPMChain):
@@ -61,7 +70,7 @@ def ddpm_eps_loss(chain: DDPMChain):
         raise TypeError(f"chain must be a DDPMChain, got {type(chain).__name__}")
 
     def loss(model: nn.Module, x0: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        _check_model_input(model, x0, generator)
+        _check_model_input(model, x0, generator, process=chain)
         n = x0.shape[0]
         u = rand((n,), generator=generator, device=x0.device, dtype=torch.float64)
         k = torch.clamp(torch.floor(u * chain.N) + 1, max=chain.N).to(x0.dtype)  # uniform on 1..N
@@ -84,14 +93,16 @@ def dsm_loss(process: Process, weighting="eps", t_min: float = 1e-3):
     """
     if not isinstance(process, Process):
         raise TypeError(f"process must be a continuous Process (VP, VE, EDM, ...), got {type(process).__name__}")
-    if not callable(weighting):
+    if callable(weighting):
+        check_signature("weighting", weighting, 1, "(t)")
+    else:
         check_choice("weighting", weighting, {"eps", "likelihood"})
     t_min = check_positive_float("t_min", t_min)
     if t_min >= process.T:
         raise ValueError(f"t_min must be < T={process.T}, got {t_min}")
 
     def loss(model: nn.Module, x0: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        _check_model_input(model, x0, generator)
+        _check_model_input(model, x0, generator, process=process)
         n = x0.shape[0]
         u = rand((n,), generator=generator, device=x0.device, dtype=x0.dtype)
         t = t_min + (process.T - t_min) * u
@@ -106,6 +117,8 @@ def dsm_loss(process: Process, weighting="eps", t_min: float = 1e-3):
             lam = torch.as_tensor(weighting(t), dtype=x0.dtype, device=x0.device)
             if lam.shape != t.shape:
                 raise ValueError(f"weighting(t) must return shape {tuple(t.shape)}, got {tuple(lam.shape)}")
+            if not bool((torch.isfinite(lam) & (lam >= 0)).all()):
+                raise ValueError("weighting(t) must return finite values >= 0, got NaN, inf or negative ones")
             w = lam / process.beta(t) ** 2
         return (w.to(err.dtype) * err).mean()
 
@@ -120,8 +133,7 @@ def edm_loss(P_mean: float = -1.2, P_std: float = 1.2, sigma_data: float = 0.5):
     :class:`course_lib.params.EDMPrecond`. For the toy data sets sigma_data ~ 0.5 fits
     (set it to the data's standard deviation).
     """
-    if isinstance(P_mean, bool) or not isinstance(P_mean, (int, float)) or not math.isfinite(P_mean):
-        raise TypeError(f"P_mean must be a finite number, got {P_mean!r}")
+    P_mean = check_real("P_mean", P_mean)
     P_std = check_positive_float("P_std", P_std)
     sigma_data = check_positive_float("sigma_data", sigma_data)
 

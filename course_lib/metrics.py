@@ -21,7 +21,7 @@ from typing import Callable, NamedTuple
 
 import torch
 
-from ._checks import check_callable, check_generator, check_points, check_positive_float, check_positive_int
+from ._checks import check_generator, check_points, check_positive_float, check_positive_int, check_signature
 from .device import randn
 
 __all__ = ["wasserstein_1d", "sliced_wasserstein", "mmd", "moments", "Moments", "noise_floor", "NoiseFloor", "batch_mean"]
@@ -171,8 +171,16 @@ class NoiseFloor(NamedTuple):
 def _draw_fn(sampler) -> Callable:
     """``sampler(n, generator)``, or a distribution's ``.sample`` method; checked callable."""
     draw = sampler.sample if hasattr(sampler, "sample") else sampler
-    check_callable("sampler", draw)
+    check_signature("sampler", draw, 2, "(n, generator)")
     return draw
+
+
+def _value(metric, a, b) -> float:
+    """float(metric(a, b)), checked finite."""
+    v = float(metric(a, b))
+    if not math.isfinite(v):
+        raise ValueError(f"metric returned {v}; expected a finite number")
+    return v
 
 
 def noise_floor(
@@ -190,7 +198,7 @@ def noise_floor(
     (sample) standard deviation. A result "within the noise floor" is one whose metric,
     at the same n, is comparable to ``mean`` (e.g. below mean + 2 std).
     """
-    check_callable("metric", metric)
+    check_signature("metric", metric, 2, "(a, b)")
     draw = _draw_fn(sampler)
     n = check_positive_int("n", n)
     repeats = check_positive_int("repeats", repeats, minimum=2)
@@ -198,7 +206,7 @@ def noise_floor(
     values = []
     for _ in range(repeats):
         a, b = draw(n, generator), draw(n, generator)
-        values.append(float(metric(a, b)))
+        values.append(_value(metric, a, b))
     v = torch.tensor(values, dtype=torch.float64)
     return NoiseFloor(float(v.mean()), float(v.std()), tuple(values), n)
 
@@ -217,7 +225,7 @@ def batch_mean(
     per cent); the mean over several batches, divided by ``noise_floor(...).mean`` at the same
     n, is a stable "times the floor" figure (1 for a perfect sampler).
     """
-    check_callable("metric", metric)
+    check_signature("metric", metric, 2, "(a, b)")
     draw = _draw_fn(sampler)
     n = check_positive_int("n", n)
     x = check_points("x", x)
@@ -225,5 +233,10 @@ def batch_mean(
     batches = x.shape[0] // n
     if batches < 1:
         raise ValueError(f"x has {x.shape[0]} points, fewer than one batch of n={n}")
-    values = [float(metric(x[i * n:(i + 1) * n], draw(n, generator))) for i in range(batches)]
+    values = []
+    for i in range(batches):
+        ref = draw(n, generator)
+        if isinstance(ref, torch.Tensor) and ref.ndim == 2 and ref.shape[1] != x.shape[1]:
+            raise ValueError(f"x has {x.shape[1]} column(s) but sampler draws points with {ref.shape[1]}")
+        values.append(_value(metric, x[i * n:(i + 1) * n], ref))
     return sum(values) / batches

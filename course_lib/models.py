@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 import torch
 from torch import nn
 
-from ._checks import check_points, check_positive_int
+from ._checks import check_points, check_positive_float, check_positive_int
 
 __all__ = ["MLP", "TimeMLP", "sinusoidal_features"]
 
@@ -47,7 +48,8 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_points("x", x, dim=self.dim, finite=False)
-        return _evaluate(self.net, x, self.hidden)
+        w = self.net[0].weight.dtype     # float64 points into a float32 net: computed in float32, returned in float64
+        return _evaluate(self.net, x.to(w), self.hidden).to(x.dtype)
 
 
 def sinusoidal_features(c: torch.Tensor, n_features: int, max_period: float = 100.0) -> torch.Tensor:
@@ -56,9 +58,15 @@ def sinusoidal_features(c: torch.Tensor, n_features: int, max_period: float = 10
     The input should be of order one (e.g. k/N or log(sigma)/4): the lowest
     frequency is 1/``max_period`` and the highest 1, in radians per unit of c.
     """
+    if not isinstance(c, torch.Tensor) or not torch.is_floating_point(c):
+        raise TypeError(f"c must be a floating torch.Tensor of shape (n,), got "
+                        f"{c.dtype if isinstance(c, torch.Tensor) else type(c).__name__}")
+    if c.ndim != 1:
+        raise ValueError(f"c must have shape (n,) (one scalar per point), got shape {tuple(c.shape)}")
     n_features = check_positive_int("n_features", n_features, minimum=2)
     if n_features % 2:
         raise ValueError(f"n_features must be even, got {n_features}")
+    max_period = check_positive_float("max_period", max_period)
     half = n_features // 2
     freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=c.device, dtype=c.dtype) / max(half - 1, 1))
     angles = c[:, None] * freqs[None, :] * 2 * math.pi
@@ -83,12 +91,15 @@ class TimeMLP(nn.Module):
 
     def forward(self, x: torch.Tensor, c: torch.Tensor | float) -> torch.Tensor:
         check_points("x", x, dim=self.dim, finite=False)
-        c = torch.as_tensor(c, dtype=x.dtype, device=x.device)
+        w = self.net[0].weight.dtype     # float64 input into a float32 net: computed in float32, returned in float64
+        if isinstance(c, bool) or not isinstance(c, (torch.Tensor, Real)):
+            raise TypeError(f"c must be a number or a tensor of shape ({x.shape[0]},), got {type(c).__name__}")
+        c = torch.as_tensor(c, dtype=w, device=x.device)
         if c.ndim == 0:
             c = c.expand(x.shape[0])
         if c.ndim == 2 and c.shape[1] == 1:
             c = c[:, 0]
         if c.shape != (x.shape[0],):
             raise ValueError(f"c must be a scalar or have shape ({x.shape[0]},), got shape {tuple(c.shape)}")
-        h = torch.cat([x, c[:, None], sinusoidal_features(c, self.n_features)], dim=1)
-        return _evaluate(self.net, h, self.hidden)
+        h = torch.cat([x.to(w), c[:, None], sinusoidal_features(c, self.n_features)], dim=1)
+        return _evaluate(self.net, h, self.hidden).to(x.dtype)

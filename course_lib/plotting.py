@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from ._checks import check_positive_float, check_positive_int
+from ._checks import check_bool, check_positive_float, check_positive_int, check_signature
 
 __all__ = ["to_numpy", "scatter_2d", "density_grid", "density_2d", "hist_vs_density", "loss_curve", "image_grid",
            "TRAIN_STYLE"]
@@ -35,8 +35,16 @@ def to_numpy(name: str, x, *, ndim: int | None = None, dim: int | None = None) -
     ``ndim`` fixes the number of axes, ``dim`` the size of the last axis. Non-finite
     values raise a ``ValueError``.
     """
+    if ndim is not None:
+        ndim = check_positive_int("ndim", ndim)
+    if dim is not None:
+        dim = check_positive_int("dim", dim)
     if isinstance(x, torch.Tensor):
+        if x.is_complex():
+            raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
         x = x.detach().to("cpu", torch.float64).numpy()
+    elif isinstance(x, np.ndarray) and np.iscomplexobj(x):
+        raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
     elif isinstance(x, (np.ndarray, list, tuple)):
         try:
             x = np.asarray(x, dtype=np.float64)
@@ -161,8 +169,8 @@ def hist_vs_density(samples, density: Callable | None = None, *, ax=None, bins: 
     if x.ndim != 1:
         raise ValueError(f"samples must have shape (n,) or (n, 1), got shape {x.shape}")
     bins = check_positive_int("bins", bins)
-    if density is not None and not callable(density):
-        raise TypeError(f"density must be a function of x or None, got {type(density).__name__}")
+    if density is not None:
+        check_signature("density", density, 1, "(x)")
     rng = _lim(range) if range is not None else (float(x.min()), float(x.max()) + 1e-9)
     ax = _axes(ax)
     ax.hist(x, bins=bins, range=rng, density=True, alpha=0.6, color=color, label=label)
@@ -181,6 +189,7 @@ def loss_curve(losses: Sequence[float], *, ax=None, window: int = 50, log: bool 
     """Plot a loss curve (faint) and its running mean over ``window`` steps (solid)."""
     y = to_numpy("losses", list(losses) if not isinstance(losses, (torch.Tensor, np.ndarray)) else losses, ndim=1)
     window = check_positive_int("window", window)
+    log = check_bool("log", log)
     ax = _axes(ax)
     steps = np.arange(1, y.size + 1)
     line = ax.plot(steps, y, alpha=0.25)[0]

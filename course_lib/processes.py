@@ -13,13 +13,15 @@ At t = 0 every process is clean data (alpha = 1, beta = 0).
 """
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
+from numbers import Real
 from typing import Callable
 
 import torch
 
-from ._checks import (check_callable, check_finite, check_generator, check_matching_points, check_points,
+from ._checks import (check_signature, check_finite, check_generator, check_matching_points, check_points,
                       check_positive_float, check_positive_int, check_choice)
 from .device import randn
 from .schedules import step_variances
@@ -27,11 +29,11 @@ from .schedules import step_variances
 __all__ = ["DDPMChain", "Process", "VP", "VE", "EDM", "AlphaBetaProcess", "Grid", "edm_sigmas"]
 
 
-def _as_tensor(name: str, t, *, dtype=torch.float64) -> torch.Tensor:
-    """A Python number or a tensor of times -> a floating tensor (finite)."""
+def _as_tensor(name: str, t, *, dtype=torch.float64, max_ndim: int | None = None) -> torch.Tensor:
+    """A Python or numpy number or a tensor of times -> a floating tensor (finite, at most ``max_ndim`` axes)."""
     if isinstance(t, bool):
         raise TypeError(f"{name} must be a number or a tensor, got bool")
-    if isinstance(t, (int, float)):
+    if isinstance(t, Real):
         t = torch.tensor(float(t), dtype=dtype)
     elif isinstance(t, torch.Tensor):
         if not (torch.is_floating_point(t) or t.dtype in (torch.int32, torch.int64)):
@@ -40,18 +42,20 @@ def _as_tensor(name: str, t, *, dtype=torch.float64) -> torch.Tensor:
             t = t.to(torch.get_default_dtype())
     else:
         raise TypeError(f"{name} must be a number or a torch.Tensor, got {type(t).__name__}")
+    if max_ndim is not None and t.ndim > max_ndim:
+        raise ValueError(f"{name} must be a number or a 1D tensor of shape (n,), got shape {tuple(t.shape)}")
     check_finite(name, t)
     return t
 
 
-def _col(v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+def _col(v: torch.Tensor, x: torch.Tensor, name: str = "times") -> torch.Tensor:
     """Coefficient of shape () or (n,) -> broadcastable against points x of shape (n, d)."""
     v = v.to(device=x.device, dtype=x.dtype)
     if v.ndim == 0:
         return v
     if v.ndim == 1 and v.shape[0] == x.shape[0]:
         return v[:, None]
-    raise ValueError(f"times must be a scalar or have shape ({x.shape[0]},) to match x, got shape {tuple(v.shape)}")
+    raise ValueError(f"{name} must be a scalar or have shape ({x.shape[0]},) to match x, got shape {tuple(v.shape)}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,6 +100,10 @@ class DDPMChain:
     """
 
     def __init__(self, schedule: str = "linear", N: int = 1000, **kw):
+        allowed = [p for p in inspect.signature(step_variances).parameters if p not in ("name", "N")]
+        unknown = sorted(set(kw) - set(allowed))
+        if unknown:
+            raise TypeError(f"unknown keyword argument(s) {unknown} for DDPMChain; expected some of {allowed}")
         B2 = step_variances(schedule, N, **kw)
         self._build(B2)
         self.schedule = schedule
@@ -112,7 +120,8 @@ class DDPMChain:
         if B2.ndim != 1 or B2.shape[0] < 1:
             raise ValueError(f"B2 must be a 1D tensor with at least one variance, got shape {tuple(B2.shape)}")
         if not ((B2 > 0) & (B2 < 1)).all():
-            raise ValueError("every step variance B_k^2 must lie in (0, 1)")
+            raise ValueError(f"B2: every step variance B_k^2 must lie in (0, 1), got values in "
+                             f"[{B2.min().item():.4g}, {B2.max().item():.4g}]")
         chain = cls.__new__(cls)
         chain._build(B2)
         chain.schedule = "custom"
@@ -134,7 +143,7 @@ class DDPMChain:
 
     # -- times ------------------------------------------------------------------------------
     def _k(self, k, *, integer: bool = False, lo: int = 0) -> torch.Tensor:
-        k = _as_tensor("k", k)
+        k = _as_tensor("k", k, max_ndim=1)
         if integer and not torch.equal(k, torch.round(k)):
             raise ValueError("k must hold whole step indices (0, 1, ..., N)")
         if k.numel() and (float(k.min()) < lo or float(k.max()) > self.N):
@@ -256,10 +265,10 @@ class Process:
 
     # -- to implement ------------------------------------------------------------------------
     def _alpha(self, t: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} is an abstract process: use VP, VE, EDM or AlphaBetaProcess, "
+                        "or subclass Process and define _alpha(t) and _beta(t)")
 
-    def _beta(self, t: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+    _beta = _alpha
 
     def _f(self, t: torch.Tensor) -> torch.Tensor:
         return _autograd_f_g2(self._alpha, self._beta, t)[0]
@@ -285,7 +294,7 @@ class Process:
 
     # -- checked public interface ------------------------------------------------------------
     def _t(self, t, name: str = "t") -> torch.Tensor:
-        t = _as_tensor(name, t)
+        t = _as_tensor(name, t, max_ndim=1)
         if (t < 0).any() or (t > self.T * (1 + 1e-9)).any():
             raise ValueError(f"{name} must lie in [0, T={self.T}], got values in [{t.min().item()}, {t.max().item()}]")
         return t
@@ -558,7 +567,7 @@ class AlphaBetaProcess(Process):
     """
 
     def __init__(self, alpha_fn: Callable, beta_fn: Callable, T: float = 1.0, t_min: float = 1e-3):
-        check_callable("alpha_fn", alpha_fn); check_callable("beta_fn", beta_fn)
+        check_signature("alpha_fn", alpha_fn, 1, "(t)"); check_signature("beta_fn", beta_fn, 1, "(t)")
         self.T = check_positive_float("T", T)
         self.t_min_default = check_positive_float("t_min", t_min)
         self.alpha_fn, self.beta_fn = alpha_fn, beta_fn

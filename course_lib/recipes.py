@@ -14,7 +14,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import check_callable, check_points, check_positive_int
+from ._checks import (check_bool, check_device, check_finite, check_points, check_positive_int, check_same_process,
+                      check_seed, check_signature)
 from .device import get_device
 from .losses import ddpm_eps_loss
 from .models import TimeMLP
@@ -46,6 +47,12 @@ class ToyDDPM:
 
     def to_data(self, z: torch.Tensor) -> torch.Tensor:
         """Map standardised points (or a trajectory point) back to data units."""
+        if not isinstance(z, torch.Tensor) or not torch.is_floating_point(z) or z.ndim not in (2, 3) \
+                or z.shape[-1] != self.mean.shape[0] or z.numel() == 0:
+            raise ValueError(f"z must be a floating tensor of standardised points, shape (n, {self.mean.shape[0]}) "
+                             f"(or a trajectory (T, n, {self.mean.shape[0]})), got "
+                             f"{tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__}")
+        check_finite("z", z)
         return self.mean.to(z.device, z.dtype) + self.std.to(z.device, z.dtype) * z
 
     def sample(self, n: int, grid: Grid | None = None, *, generator: torch.Generator | None = None,
@@ -55,9 +62,12 @@ class ToyDDPM:
         sampler; with ``return_info=True`` the sampler's info (trajectory in standardised units) is
         returned too, as ``(x, info)``."""
         n = check_positive_int("n", n)
-        check_callable("sampler", sampler)
-        device = self.mean.device if device is None else torch.device(device)
+        check_signature("sampler", sampler, 3, "(denoiser, x, grid)")
+        device = self.mean.device if device is None else check_device("device", device)
         grid = self.chain.grid() if grid is None else grid
+        if not isinstance(grid, Grid):
+            raise TypeError(f"grid must be a Grid of the model's chain (e.g. fit.chain.grid(n_steps)), got {type(grid).__name__}")
+        check_same_process("this model", self.chain, "grid", grid.process)
         x_N = self.chain.prior(n, self.mean.shape[0], generator=generator, device=device)
         out = sampler(self.denoiser if model is None else model, x_N, grid, generator=generator, **options)
         if isinstance(out, tuple):
@@ -79,11 +89,13 @@ def fit_toy_ddpm(x_train: torch.Tensor, chain: DDPMChain, *, hidden: int = 64, d
     check_points("x_train", x_train)
     if x_train.shape[0] < 2:
         raise ValueError(f"x_train needs at least 2 points, got {x_train.shape[0]}")
-    if not isinstance(standardise, bool):
-        raise TypeError(f"standardise must be True or False, got {standardise!r}")
-    device = torch.device(device) if device is not None else get_device()
+    standardise = check_bool("standardise", standardise)
+    seed = check_seed(seed)
+    device = check_device("device", device) or get_device()
     d = x_train.shape[1]
     x_train = x_train.float()
+    if not bool(torch.isfinite(x_train).all()):
+        raise ValueError("x_train has values beyond float32's range (|x| > 3.4e38); rescale the data first")
     if standardise:
         mean, std = x_train.mean(0), x_train.std(0)
         if (std == 0).any():

@@ -22,17 +22,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from numbers import Real
 from typing import Callable
 
 import torch
 
-from ._checks import check_callable, check_choice, check_generator, check_points, check_positive_float, check_probability
-from .device import randn
+from ._checks import (check_bool, check_choice, check_generator, check_points, check_positive_float, check_positive_int,
+                      check_probability, check_same_process, check_signature)
+from .device import _randn
 from .processes import Grid, Process
 
 __all__ = ["SampleInfo", "one_shot", "ddpm_ancestral", "x0_renoise", "ddim", "euler_maruyama",
            "predictor_corrector", "pf_ode_euler", "pf_ode_heun", "pf_ode_rk45", "edm_euler", "edm_heun",
            "SAMPLERS"]
+
+
+_CHECK_EVERY = {"cpu": 1}   # denoiser calls between NaN checks (host syncs) per device type; 16 elsewhere
 
 
 @dataclass
@@ -49,17 +54,20 @@ class _Run:
 
     def __init__(self, denoiser, x, grid, generator, callback, return_info, keep_trajectory=True,
                  continuous=False):
-        check_callable("denoiser", denoiser)
+        check_signature("denoiser", denoiser, 2, "(x, t)")
         check_points("x", x)
         if not isinstance(grid, Grid):
             raise TypeError(f"grid must be a course_lib.processes.Grid (e.g. process.grid(n_steps)), "
                             f"got {type(grid).__name__}")
+        check_same_process("denoiser", getattr(denoiser, "process", None), "grid", grid.process)
+        return_info = check_bool("return_info", return_info)
+        keep_trajectory = check_bool("keep_trajectory", keep_trajectory)
         if continuous and not isinstance(grid.process, Process):
             raise TypeError("this sampler integrates an SDE/ODE in continuous time and needs a continuous "
                             f"Process (VP, VE, EDM, ...), got {type(grid.process).__name__}")
         check_generator(generator)
         if callback is not None:
-            check_callable("callback", callback)
+            check_signature("callback", callback, 1, "(info dict)")
         self.denoiser, self.generator, self.callback = denoiser, generator, callback
         self.process = grid.process
         self.t = grid.t
@@ -70,20 +78,45 @@ class _Run:
         self.return_info = return_info
         self.traj = [x.detach().clone()] if self.keep else None
         self.times = [float(self.t[0])]
+        # NaN/inf checks of the denoiser's output: at once on the CPU; on a GPU every 16 calls and at the end
+        # (one host sync per 16 steps), naming the first bad step
+        self._check_every = _CHECK_EVERY.get(x.device.type, 16)
+        self._pending: list = []
 
     def D(self, x: torch.Tensor, t: float) -> torch.Tensor:
         """One network evaluation x0_hat = D(x, t)."""
         tt = torch.full((x.shape[0],), float(t), dtype=x.dtype, device=x.device)
         with torch.no_grad():
             out = self.denoiser(x, tt)
-        if not isinstance(out, torch.Tensor) or out.shape != x.shape:
-            raise ValueError(f"denoiser(x, t) must return a tensor shaped like x {tuple(x.shape)}, got "
-                             f"{tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}")
+        if not isinstance(out, torch.Tensor) or out.shape != x.shape or not torch.is_floating_point(out):
+            raise ValueError(f"denoiser(x, t) must return a floating tensor shaped like x {tuple(x.shape)}, got "
+                             f"{(tuple(out.shape), out.dtype) if isinstance(out, torch.Tensor) else type(out).__name__}")
         self.nfe += 1
-        return out
+        ok = torch.isfinite(out).all()      # one reduction per call; a host sync only on the CPU or every 16 calls
+        if self._check_every == 1:
+            if not bool(ok):
+                self._pending.append((len(self.times) - 1, float(t), ok))
+                self.check_finite()
+        else:
+            self._pending.append((len(self.times) - 1, float(t), ok))
+            if len(self._pending) >= self._check_every:
+                self.check_finite()
+        return out.to(x.dtype)
+
+    def check_finite(self) -> None:
+        """Raise at the first pending denoiser call whose output held NaN or inf."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        ok = torch.stack([p[2] for p in pending]).cpu()
+        if not bool(ok.all()):
+            step, t, _ = pending[int((~ok).nonzero()[0])]
+            sigma = float(self.process.sigma_at(torch.tensor(t, dtype=torch.float64)))
+            raise ValueError(f"the denoiser returned NaN or inf at step {step} of {self.n} (t = {t:.6g}, noise level "
+                             f"sigma = {sigma:.6g}); check the network (a diverged training run?) and its input")
 
     def noise(self, x: torch.Tensor) -> torch.Tensor:
-        return randn(x.shape, generator=self.generator, device=x.device, dtype=x.dtype)
+        return _randn(x.shape, self.generator, x.device, x.dtype)
 
     def done(self, i: int, t: float, x: torch.Tensor, x0_hat: torch.Tensor | None) -> None:
         if self.callback is not None:
@@ -93,11 +126,16 @@ class _Run:
         self.times.append(float(t))
 
     def finish(self, x: torch.Tensor, denoise_final: bool = True):
+        denoise_final = check_bool("denoise_final", denoise_final)
         t_end = float(self.t[-1])
         if denoise_final and t_end > 0 and float(self.beta[-1]) > 0:
             x0 = self.D(x, t_end)
             x = x0
             self.done(self.n, 0.0, x, x0)
+        self.check_finite()
+        if not bool(torch.isfinite(x).all()):
+            raise ValueError("the sampler's result holds NaN or inf although every denoiser output was finite: "
+                             "the steps overflowed (too few steps for this grid, or a grid reaching too close to t = 0?)")
         if not self.return_info:
             return x
         traj = torch.stack(self.traj) if self.keep else None
@@ -241,8 +279,7 @@ def predictor_corrector(denoiser: Callable, x: torch.Tensor, grid: Grid, *, snr:
     does not vanish as the grid is refined.
     """
     snr = check_positive_float("snr", snr)
-    if isinstance(n_corrector, bool) or not isinstance(n_corrector, int) or n_corrector < 0:
-        raise ValueError(f"n_corrector must be an integer >= 0, got {n_corrector!r}")
+    n_corrector = check_positive_int("n_corrector", n_corrector, minimum=0)
     run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
     for i in range(run.n):
         t, s = float(run.t[i]), float(run.t[i + 1])
@@ -302,7 +339,7 @@ def pf_ode_heun(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=No
 
 def pf_ode_rk45(denoiser: Callable, x: torch.Tensor, grid: Grid, *, rtol: float = 1e-5, atol: float = 1e-5,
                 generator=None, callback=None, return_info: bool = False, keep_trajectory: bool = True,
-                denoise_final: bool = True):
+                denoise_final: bool = True, max_nfe: int = 50_000):   # max_nfe: a clear error instead of a hang
     """The probability-flow ODE solved by scipy's adaptive RK45 (``solve_ivp``, as in Song et al.'s
     code; book eq. ``eq-pf-ode-rk45``) from grid.t[0] to the last nonzero time of the grid, then
     x0_hat there. The solver chooses its own steps (``rtol``, ``atol``); NFE counts its evaluations
@@ -310,7 +347,12 @@ def pf_ode_rk45(denoiser: Callable, x: torch.Tensor, grid: Grid, *, rtol: float 
     from scipy.integrate import solve_ivp
 
     rtol = check_positive_float("rtol", rtol); atol = check_positive_float("atol", atol)
+    max_nfe = check_positive_int("max_nfe", max_nfe)
     run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    floor = 0.01 * torch.finfo(x.dtype).eps   # the denoiser works in x's dtype: a far tighter rtol is never met
+    if rtol < floor:
+        raise ValueError(f"rtol={rtol:g} is below what {x.dtype} x can resolve (>= {floor:.2g}); "
+                         f"pass x.double() or a larger rtol")
     t0 = float(run.t[0])
     ends_at_zero = float(run.t[-1]) == 0.0
     t1 = float(run.t[-2]) if ends_at_zero else float(run.t[-1])
@@ -318,6 +360,8 @@ def pf_ode_rk45(denoiser: Callable, x: torch.Tensor, grid: Grid, *, rtol: float 
     proc = run.process
 
     def fun(t, y):
+        if run.nfe >= max_nfe:
+            raise _NFECap(t)
         xt = torch.as_tensor(y, dtype=torch.float64).reshape(shape).to(device=device, dtype=dtype)
         tt = torch.tensor(t, dtype=torch.float64)
         a, b = (float(v) for v in proc.alpha_beta(tt))
@@ -325,10 +369,16 @@ def pf_ode_rk45(denoiser: Callable, x: torch.Tensor, grid: Grid, *, rtol: float 
             d, _ = _pf_drift(run, xt, t, a, b)
         return d.detach().to(torch.float64).cpu().numpy().reshape(-1)
 
-    sol = solve_ivp(fun, (t0, t1), x.detach().to(torch.float64).cpu().numpy().reshape(-1),
-                    method="RK45", rtol=rtol, atol=atol)
+    try:
+        sol = solve_ivp(fun, (t0, t1), x.detach().to(torch.float64).cpu().numpy().reshape(-1),
+                        method="RK45", rtol=rtol, atol=atol)
+    except _NFECap as cap:
+        raise ValueError(f"pf_ode_rk45 reached max_nfe={max_nfe} denoiser calls at t = {cap.args[0]:.6g} "
+                         f"(integrating from {t0:g} to {t1:g}) with rtol={rtol:g}, atol={atol:g}: loosen rtol/atol "
+                         "or raise max_nfe") from None
+    run.check_finite()
     if not sol.success:
-        raise RuntimeError(f"solve_ivp failed: {sol.message}")
+        raise ValueError(f"pf_ode_rk45: scipy's solve_ivp failed ({sol.message}) with rtol={rtol:g}, atol={atol:g}")
     x = torch.as_tensor(sol.y[:, -1]).reshape(shape).to(device=device, dtype=dtype)
     run.done(0, t1, x, None)
     if ends_at_zero:
@@ -339,11 +389,15 @@ def pf_ode_rk45(denoiser: Callable, x: torch.Tensor, grid: Grid, *, rtol: float 
     return run.finish(x, denoise_final)
 
 
+class _NFECap(Exception):
+    """Raised inside scipy's solver when pf_ode_rk45 reaches max_nfe."""
+
+
 def _edm(denoiser, x, grid, heun, S_churn, S_min, S_max, S_noise, generator, callback, return_info, keep_trajectory):
     S_churn = check_positive_float("S_churn", S_churn, allow_zero=True)
     S_min = check_positive_float("S_min", S_min, allow_zero=True)
-    if isinstance(S_max, bool) or not isinstance(S_max, (int, float)) or S_max < S_min:
-        raise ValueError(f"S_max must be a number >= S_min={S_min}, got {S_max!r}")
+    if isinstance(S_max, bool) or not isinstance(S_max, Real) or math.isnan(S_max) or S_max < S_min:
+        raise ValueError(f"S_max must be a number >= S_min={S_min} (inf: no upper bound), got {S_max!r}")
     S_noise = check_positive_float("S_noise", S_noise, allow_zero=True)
     run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
     proc = run.process

@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from ._checks import check_choice, check_positive_float, check_positive_int
+from ._checks import check_bool, check_choice, check_positive_float, check_positive_int
 
 __all__ = ["step_variances", "SCHEDULES"]
 
@@ -41,9 +41,12 @@ def step_variances(name: str, N: int, *, beta_start: float = 1e-4, beta_end: flo
     N = check_positive_int("N", N)
     beta_start = check_positive_float("beta_start", beta_start)
     beta_end = check_positive_float("beta_end", beta_end)
+    if beta_end >= 1:
+        raise ValueError(f"beta_end must be < 1 (a step variance B_k^2), got {beta_end}")
     if beta_end < beta_start:
         raise ValueError(f"beta_end must be >= beta_start, got beta_start={beta_start}, beta_end={beta_end}")
     s = check_positive_float("s", s)
+    rescale = check_bool("rescale", rescale)
     lo, hi = _endpoints(N, beta_start, beta_end, rescale)
     if name == "linear":
         B2 = torch.linspace(lo, hi, N, dtype=torch.float64)

@@ -22,7 +22,7 @@ from typing import Callable
 
 import torch
 
-from ._checks import check_callable, check_choice, check_generator, check_points, check_positive_int
+from ._checks import check_bool, check_choice, check_generator, check_points, check_positive_int, check_signature
 from .device import randn
 
 __all__ = ["simulate_sde", "solve_ode", "density_map", "gaussian_density_map", "plot_density_map"]
@@ -78,10 +78,11 @@ def simulate_sde(
 
     Returns all states, a tensor of shape (K + 1, n, d) (index 0 is ``x0``).
     """
-    check_callable("drift", drift)
-    check_callable("diffusion", diffusion)
+    check_signature("drift", drift, 2, "(x, t)")
+    check_signature("diffusion", diffusion, 1, "(t)")
     check_points("x0", x0)
     check_generator(generator)
+    noise = check_bool("noise", noise)
     times = _check_times(times)
     x = x0
     out = [x0]
@@ -120,7 +121,7 @@ def solve_ode(
     also runs forward in time, e.g. to *encode* data into noise with the probability-flow ODE.
     Returns all states, shape (K + 1, n, d).
     """
-    check_callable("drift", drift)
+    check_signature("drift", drift, 2, "(x, t)")
     check_points("x0", x0)
     check_choice("method", method, {"euler", "heun"})
     times = _check_times(times)
@@ -150,8 +151,22 @@ def solve_ode(
     return torch.stack(out)
 
 
+def _as_values(name: str, values) -> torch.Tensor:
+    """A tensor, array or list of numbers -> a finite float64 CPU tensor, or a clear error naming ``name``."""
+    if isinstance(values, (str, bytes)) or values is None:
+        raise TypeError(f"{name} must be a tensor or list of numbers, got {type(values).__name__}")
+    try:
+        v = torch.as_tensor(values, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"{name} must be a tensor or list of numbers, got {type(values).__name__}") from None
+    v = v.detach().cpu()
+    if not torch.isfinite(v).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return v
+
+
 def _check_edges(edges) -> torch.Tensor:
-    edges = torch.as_tensor(edges, dtype=torch.float64)
+    edges = _as_values("edges", edges)
     if edges.ndim != 1 or edges.numel() < 2 or not (edges[1:] > edges[:-1]).all():
         raise ValueError("edges must be a strictly increasing 1-D grid of at least 2 bin edges")
     return edges
@@ -190,8 +205,8 @@ def gaussian_density_map(means, stds, edges) -> torch.Tensor:
     ``means``, ``stds``: 1-D, one value per time (stds > 0). Bin averages (cdf differences over
     bin widths) make it directly comparable with :func:`density_map`.
     """
-    m = torch.as_tensor(means, dtype=torch.float64).reshape(-1)
-    s = torch.as_tensor(stds, dtype=torch.float64).reshape(-1)
+    m = _as_values("means", means).reshape(-1)
+    s = _as_values("stds", stds).reshape(-1)
     if m.shape != s.shape:
         raise ValueError(f"means and stds must have the same length, got {m.numel()} and {s.numel()}")
     if (s <= 0).any():
@@ -206,6 +221,11 @@ def plot_density_map(ax, dens: torch.Tensor, times, edges, *, cmap: str = "magma
     """Draw a (B, K + 1) density map from :func:`density_map` on ``ax`` (time across, x up)."""
     import matplotlib.pyplot as plt
 
+    if not hasattr(ax, "pcolormesh"):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    if not isinstance(dens, torch.Tensor):
+        raise TypeError(f"dens must be a torch.Tensor from density_map, got {type(dens).__name__}")
+    colorbar = check_bool("colorbar", colorbar)
     times = _check_times(times)
     edges = _check_edges(edges)
     if dens.shape != (edges.numel() - 1, times.numel()):

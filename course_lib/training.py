@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Callable
@@ -10,7 +11,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from ._checks import check_callable, check_points, check_positive_float, check_positive_int, check_probability
+from ._checks import (check_bool, check_device, check_points, check_positive_float, check_positive_int,
+                      check_probability, check_seed, check_signature)
 from .device import get_device, make_generator
 
 __all__ = ["train", "TrainResult", "LossFn"]
@@ -62,13 +64,17 @@ def train(
     The learning rate decays with a cosine schedule from ``lr`` to ``final_lr * lr`` (0.1 by
     default; 0 lets the last steps settle the fine detail of the model, e.g. sharp edges). With ``ema_decay``
     (e.g. 0.999) an exponential moving average of the weights is kept and returned as ``ema``.
-    Seeded: the same ``seed`` gives the same model. The progress bar is silent when the
+    Seeded: the same ``seed`` gives the same model (torch's global RNG is seeded inside a fork and
+    restored on return). A NaN or infinite loss stops training at once. The progress bar is silent when the
     environment variable ``CI`` is set (or with ``progress=False``).
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    check_callable("loss_fn", loss_fn)
+    check_signature("loss_fn", loss_fn, 3, "(model, x0, generator)")
     check_points("data", data)
+    dim = getattr(model, "dim", None)
+    if isinstance(dim, int) and data.shape[1] != dim:
+        raise ValueError(f"data must have {dim} column(s) for this model, got shape {tuple(data.shape)}")
     steps = check_positive_int("steps", steps)
     batch_size = check_positive_int("batch_size", batch_size)
     lr = check_positive_float("lr", lr)
@@ -76,12 +82,22 @@ def train(
     weight_decay = check_positive_float("weight_decay", weight_decay, allow_zero=True)
     if ema_decay is not None:
         ema_decay = check_probability("ema_decay", ema_decay)
-    device = torch.device(device) if device is not None else get_device()
+    seed = check_seed(seed)
+    progress = check_bool("progress", progress, allow_none=True)
+    device = check_device("device", device) or get_device()
+    # any randomness inside the model itself follows ``seed``; the caller's global RNG is left as it was
+    fork = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=fork):
+        torch.manual_seed(seed)
+        return _train(model, loss_fn, data, steps, batch_size, lr, final_lr, weight_decay, ema_decay, seed, device,
+                      progress)
 
-    torch.manual_seed(seed)  # for any randomness inside the model itself
+
+def _train(model, loss_fn, data, steps, batch_size, lr, final_lr, weight_decay, ema_decay, seed, device, progress):
     generator = make_generator(seed)
     model.to(device).train()
-    data = data.to(device)
+    p = next(model.parameters(), None)     # float64 data for a float32 model: converted once, here
+    data = data.to(device=device, dtype=p.dtype if p is not None and p.is_floating_point() else data.dtype)
     ema = copy.deepcopy(model).eval().requires_grad_(False) if ema_decay is not None else None
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, foreach=True)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps, eta_min=final_lr * lr)
@@ -91,11 +107,17 @@ def train(
     losses: list[float] = []
     lrs: list[float] = []
     bar = tqdm(range(steps), desc="training", disable=not _progress_enabled(progress), leave=False)
-    for _ in bar:
+    for step in bar:
         idx = torch.randint(0, data.shape[0], (batch_size,), generator=generator).to(device)
         loss = loss_fn(model, data[idx], generator)
+        if not isinstance(loss, torch.Tensor):
+            raise TypeError(f"loss_fn must return a scalar tensor, got {type(loss).__name__}")
         if loss.ndim != 0:
             raise ValueError(f"loss_fn must return a scalar tensor, got shape {tuple(loss.shape)}")
+        value = loss.item()
+        if not math.isfinite(value):
+            raise ValueError(f"the loss is {value} at training step {step} of {steps} (the weights are left as they were "
+                             "before it); lower lr, or check the data and the network's output")
         opt.zero_grad(set_to_none=True)
         loss.backward()
         lrs.append(opt.param_groups[0]["lr"])
@@ -104,7 +126,7 @@ def train(
         if ema is not None:
             with torch.no_grad():   # p_ema <- p_ema + (1 - decay) (p - p_ema), all tensors at once
                 torch._foreach_lerp_(ema_params, params, 1.0 - ema_decay)
-        losses.append(loss.item())
+        losses.append(value)
         if len(losses) % 100 == 0:
             bar.set_postfix(loss=f"{sum(losses[-100:]) / 100:.4f}")
     model.eval()

@@ -12,6 +12,7 @@ scales alpha_k, beta_k (k = 0..N, tensors of shape (N+1,)); the default builds t
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Callable, Sequence
 
 import numpy as np
@@ -31,6 +32,14 @@ def default_chain_factory(name: str, N: int) -> tuple[torch.Tensor, torch.Tensor
 
     chain = DDPMChain(name, N)
     return torch.as_tensor(chain.alpha), torch.as_tensor(chain.beta)
+
+
+def _check_schedules(schedules) -> None:
+    if isinstance(schedules, str) or not hasattr(schedules, "__len__") or len(schedules) == 0:
+        raise TypeError(f"schedules must be a non-empty sequence of names, got {schedules!r}")
+    for s in schedules:
+        if not isinstance(s, str):
+            raise TypeError(f"schedules must hold schedule names (strings), got {s!r}")
 
 
 def _scales(chain_factory, name, N):
@@ -86,9 +95,11 @@ def forward_marginals_figure(
     import matplotlib.pyplot as plt
 
     N = check_positive_int("N", N)
-    if isinstance(schedules, str) or len(schedules) == 0:
-        raise TypeError(f"schedules must be a non-empty sequence of names, got {schedules!r}")
-    if any(not 0 <= f <= 1 for f in fractions) or len(fractions) == 0:
+    _check_schedules(schedules)
+    if isinstance(fractions, str) or not hasattr(fractions, "__len__") or len(fractions) == 0 or not all(
+            isinstance(f, Real) and not isinstance(f, bool) for f in fractions):
+        raise TypeError(f"fractions must be a non-empty sequence of numbers in [0, 1], got {fractions!r}")
+    if any(not 0 <= f <= 1 for f in fractions):
         raise ValueError(f"fractions must lie in [0, 1], got {fractions}")
     chain_factory = chain_factory or default_chain_factory
     x0, eps = _prepare(data, n_max, seed)
@@ -123,8 +134,7 @@ def forward_marginals_widget(
     N = check_positive_int("N", N)
     chain_factory = chain_factory or default_chain_factory
     x0, eps = _prepare(data, n_max, seed)
-    if isinstance(schedules, str) or len(schedules) == 0:
-        raise TypeError(f"schedules must be a non-empty sequence of names, got {schedules!r}")
+    _check_schedules(schedules)
 
     def show(schedule: str, N: int, k_over_N: float):
         alpha, beta = _scales(chain_factory, schedule, N)

@@ -74,8 +74,10 @@ def euler_vs_heun_figure(N_values: Sequence[int] = (4, 16), **kw):
     """One panel per N in ``N_values``; returns the matplotlib figure."""
     import matplotlib.pyplot as plt
 
-    if isinstance(N_values, int) or len(N_values) == 0:
+    if isinstance(N_values, (int, str)) or not hasattr(N_values, "__len__") or len(N_values) == 0:
         raise TypeError(f"N_values must be a non-empty sequence of integers, got {N_values!r}")
+    for N in N_values:
+        check_positive_int("N_values (each N)", N)
     fig, axes = plt.subplots(1, len(N_values), figsize=(5 * len(N_values), 3.6), squeeze=False)
     for ax, N in zip(axes[0], N_values):
         _draw(ax, N, **kw)
