@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import re
 import shutil
@@ -229,12 +228,9 @@ def _judge(ex: dict, outcome: dict | None, cell_issue: tuple[str, str] | None,
 
     spec = exercise(ex["label"])
     fb = spec.judge(outcome) if outcome is not None and "missing" not in outcome else None
-    if fb is not None and fb.passed:
-        note = f" (note: {cell_issue[1]})" if cell_issue else ""
-        return "passed", fb.summary() + note, fb
     if collect_issue and collect_issue[0] == "timeout":
         return "timeout", f"your answer did not return within the time limit ({collect_issue[1]})", fb
-    if cell_issue:
+    if cell_issue:  # a submission must run cleanly: a cell that raised or hung costs the exercise's points
         return cell_issue[0], cell_issue[1], fb
     if collect_issue:
         return "error", f"could not check the answer: {collect_issue[1]}", fb

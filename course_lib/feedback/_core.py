@@ -100,7 +100,7 @@ class Feedback:
         if not self.attempted:
             return "not attempted"
         if self.passed:
-            return f"passes all {len(self.checks)} checks"
+            return "passes its check" if len(self.checks) == 1 else f"passes all {len(self.checks)} checks"
         bad = [c for c in self.checks if not c.ok]
         n_ok = len(self.checks) - len(bad)
         first = "; ".join(f"{c.what}: {c.detail}" if c.detail else c.what for c in bad[:2])
