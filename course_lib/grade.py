@@ -166,6 +166,7 @@ class _Runner:
         self._reply: dict = {}
         self.replay: list = []  # sources of the cells that ran without a timeout, for a restart
         self.startup_timeout = startup_timeout
+        self.restarts = 0
 
     def _on_executed(self, cell, cell_index, execute_reply):
         self._reply = execute_reply.get("content", {}) if execute_reply else {}
@@ -214,6 +215,9 @@ class _Runner:
     def _restart(self):
         from jupyter_core.utils import run_sync
 
+        self.restarts += 1
+        if self.restarts > 3:
+            raise RuntimeError("the kernel had to be restarted more than 3 times; giving up on this notebook")
         run_sync(self.client.km.restart_kernel)(now=True)
         run_sync(self.client.kc.wait_for_ready)(timeout=self.startup_timeout)
         sources, self.replay = self.replay, []
