@@ -156,8 +156,11 @@ class _Runner:
         from nbclient import NotebookClient
 
         self.nbformat, self.root, self.timeout = nbformat, root, timeout
+        # nbclient stores each executed cell in its notebook at the cell's index: give it a scratch
+        # notebook of one cell, so that the submission itself is never touched
+        scratch = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")], metadata=nb.get("metadata", {}))
         self.client = NotebookClient(
-            nb, km=_kernel_manager(), timeout=int(timeout), startup_timeout=int(startup_timeout),
+            scratch, km=_kernel_manager(), timeout=int(timeout), startup_timeout=int(startup_timeout),
             allow_errors=True, interrupt_on_timeout=True, iopub_timeout=10,
             error_on_timeout={"ename": TIMEOUT_NAME, "evalue": f"did not finish within {timeout:g} s", "traceback": []},
             timeout_func=lambda cell: cell.get("metadata", {}).get("grade_timeout", timeout),
