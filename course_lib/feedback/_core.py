@@ -102,6 +102,8 @@ class Feedback:
         if self.passed:
             return "passes its check" if len(self.checks) == 1 else f"passes all {len(self.checks)} checks"
         bad = [c for c in self.checks if not c.ok]
+        if len(self.checks) == 1:
+            return f"{bad[0].what}: {bad[0].detail}" if bad[0].detail else bad[0].what
         n_ok = len(self.checks) - len(bad)
         first = "; ".join(f"{c.what}: {c.detail}" if c.detail else c.what for c in bad[:2])
         return f"passes {n_ok} of {len(self.checks)} checks; {first}"
