@@ -38,12 +38,20 @@ def test_posterior_mean_wrong_answers_fail(capsys):
     fb = ch1.check_posterior_mean(stub, seed=0)
     assert not fb
     out = capsys.readouterr().out
-    assert "Not yet" in out and "NotImplementedError" in out
+    assert "Not attempted yet" in out and "Hint" not in out and fb.status == "not attempted"
 
 
-def test_posterior_mean_fresh_seeds_pass():
-    for _ in range(3):
-        assert ch1.check_posterior_mean(right_posterior_mean, quiet=True)
+def test_posterior_mean_naive_exp_fails_every_time():
+    for seed in (None, 0, 1, 2, 3, 4):
+        fb = ch1.check_posterior_mean(naive_posterior_mean, seed=seed, quiet=True)
+        assert not fb and fb.attempted
+        small = [c for c in fb.checks if "very small noise" in c.what]
+        assert small and not small[0].ok and "NaN" in small[0].detail
+
+
+def test_posterior_mean_passes_for_other_seeds():
+    for seed in (1, 2, 3):
+        assert ch1.check_posterior_mean(right_posterior_mean, seed=seed, quiet=True)
 
 
 def test_one_shot_std(capsys):

@@ -34,7 +34,8 @@ def test_ddpm_step_wrong_variants():
         raise NotImplementedError
 
     fb = ch2.check_ddpm_step(noise_at_last_step, seed=1, quiet=True)
-    assert not fb and fb.checks[0].ok and not fb.checks[-1].ok   # only the last step is wrong
+    assert not fb and [c.ok for c in fb.checks] == [True, True, True, False, True]   # only the last step is wrong
+    assert "k = 1" in fb.checks[3].what
     assert not ch2.check_ddpm_step(slides_shortcut, seed=1, quiet=True)
     assert not ch2.check_ddpm_step(stub, seed=1, quiet=True)
 

@@ -35,16 +35,24 @@ def test_wrong_function_fails_with_size_of_error(capsys):
 def test_wrong_shape_and_none_are_explained():
     fb = check_function(lambda x, t: x.sum(1), reference, inputs, trials=1, seed=0, quiet=True)
     assert not fb and "shape" in fb.checks[0].detail
-    fb = check_function(lambda x, t: None, reference, inputs, trials=1, seed=0, quiet=True)
-    assert not fb and "return" in fb.checks[0].detail
+    def forgot_return(x, t):
+        x = x * math.exp(-t)
+
+    fb = check_function(forgot_return, reference, inputs, trials=1, seed=0, quiet=True)
+    assert not fb and fb.attempted and "return" in fb.checks[0].detail
 
 
-def test_stub_raising_not_implemented_is_reported_once():
+def test_stub_raising_not_implemented_is_not_attempted():
     def stub(x, t):
         raise NotImplementedError
 
-    fb = check_function(stub, reference, inputs, trials=3, seed=0, quiet=True)
-    assert not fb and len(fb.checks) == 1 and "NotImplementedError" in fb.checks[0].detail
+    def empty(x, t):
+        ...
+
+    for s in (stub, empty, ..., None):
+        fb = check_function(s, reference, inputs, trials=3, seed=0, quiet=True)
+        assert not fb and not fb.attempted and fb.status == "not attempted"
+        assert "Not attempted yet" in fb.text() and "Hint" not in fb.text()
 
 
 def test_other_exceptions_are_caught_and_named():
@@ -52,7 +60,7 @@ def test_other_exceptions_are_caught_and_named():
     assert not fb and all("RuntimeError" in c.detail for c in fb.checks)
 
 
-def test_fresh_inputs_each_call_when_seed_is_none():
+def test_same_inputs_each_call_when_seed_is_none():
     seen = []
 
     def record(g):
@@ -62,7 +70,9 @@ def test_fresh_inputs_each_call_when_seed_is_none():
 
     check_function(reference, reference, record, trials=1, quiet=True)
     check_function(reference, reference, record, trials=1, quiet=True)
-    assert not torch.equal(seen[0], seen[1])
+    check_function(reference, reference, record, trials=1, seed=5, quiet=True)
+    # each call draws the inputs twice (running the answer, then judging it)
+    assert torch.equal(seen[0], seen[2]) and not torch.equal(seen[0], seen[4])
 
 
 def test_keyword_inputs_and_extra_check():
@@ -79,7 +89,8 @@ def test_check_value_never_prints_expected(capsys):
     assert not fb and "too large" in out and "0.73" not in out
     assert "much" in check_value(0.1, expected, quiet=True).checks[0].detail
     assert "a little" in check_value(0.74, expected, quiet=True).checks[0].detail
-    assert not check_value(..., expected, quiet=True)
+    fb = check_value(..., expected, quiet=True)
+    assert not fb and fb.status == "not attempted"
 
 
 def test_compare_containers_arrays_and_nan():
@@ -97,15 +108,20 @@ def test_check_true_and_empty_feedback():
     assert not fb and "1 of 2" in fb.text()
 
 
-def test_hint_shown_only_on_failure():
+def test_hint_shown_only_on_request_and_failure():
     fb = check_value(1.0, 2.0, hint="think of the variance", quiet=True)
+    assert "think of the variance" not in fb.text() and "hint=True" in fb.text()
+    fb = check_value(1.0, 2.0, hint="think of the variance", quiet=True, show_hint=True)
     assert "Hint: think of the variance" in fb.text()
-    assert "Hint" not in check_value(2.0, 2.0, hint="x", quiet=True).text()
+    assert "Hint" not in check_value(2.0, 2.0, hint="x", quiet=True, show_hint=True).text()
+    assert "Hint" not in check_value(None, 2.0, hint="x", quiet=True).text()
 
 
-def test_bad_arguments_raise():
+def test_bad_arguments_raise_or_get_a_verdict():
+    fb = check_function(3, reference, inputs, quiet=True)  # the student's mistake: a verdict, no TypeError
+    assert not fb and "expected a function, got int" in fb.checks[0].detail
     with pytest.raises(TypeError):
-        check_function(3, reference, inputs)
+        check_function(reference, 3, inputs)
     with pytest.raises(ValueError):
         check_function(reference, reference, inputs, trials=0)
 
@@ -130,3 +146,53 @@ def test_in_place_change_of_inputs_is_reported():
 
     fb = check_function(sneaky, reference, inputs, trials=1, seed=0, quiet=True)
     assert not fb and "in place" in fb.checks[0].detail
+
+
+@pytest.mark.parametrize("bad, words", [("1.14", "expected a number, got str"), ([1.14], "expected a number, got list"),
+                                        (True, "expected a number, got bool"), (float("nan"), "NaN"),
+                                        (torch.ones(3), "single number"), ({"a": 1}, "got dict")])
+def test_bad_types_get_a_verdict_saying_what_was_expected(bad, words):
+    fb = check_value(bad, 1.14, quiet=True)
+    assert not fb and fb.attempted and words in fb.checks[0].detail
+
+
+def test_integer_answers_are_not_bracketed():
+    assert check_value(35, 35, integer=True, quiet=True) and check_value(35.0, 35, integer=True, quiet=True)
+    fb = check_value(35.4, 35, integer=True, quiet=True)
+    assert not fb and "whole number" in fb.checks[0].detail
+    low, high = (check_value(v, 35, integer=True, quiet=True).checks[0].detail for v in (34, 36))
+    assert low == high and "small" not in low and "large" not in low
+
+
+def test_diagnoses_name_sign_factor_and_dtype():
+    def neg(x, t):
+        return -reference(x, t)
+
+    def double(x, t):
+        return 2 * reference(x, t)
+
+    def single(x, t):
+        return reference(x, t).float()
+
+    def inputs64(g):
+        return (torch.randn(16, 2, generator=g, dtype=torch.float64), 0.5)
+
+    assert "wrong sign" in check_function(neg, reference, inputs64, trials=1, quiet=True).checks[0].detail
+    assert "constant multiple" in check_function(double, reference, inputs64, trials=1, quiet=True).checks[0].detail
+    assert "float32" in check_function(single, reference, inputs64, trials=1, rtol=1e-9, atol=0,
+                                       quiet=True).checks[0].detail
+    assert "square" in check_value(4.0, 2.0, quiet=True).checks[0].detail
+
+
+def test_hint_on_request_by_label(capsys):
+    from course_lib.feedback import ch6
+
+    feedback.hint("ch6-ex-precond")
+    out = capsys.readouterr().out
+    assert "ch6-ex-precond" in out and len(out) > 40
+    ch6.check_heun_nfe(34, hint=True)
+    assert "Hint:" in capsys.readouterr().out
+    ch6.check_heun_nfe(34)
+    assert "Hint:" not in capsys.readouterr().out
+    with pytest.raises(ValueError):
+        feedback.hint("ch6-ex-nothing")

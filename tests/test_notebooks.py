@@ -234,8 +234,11 @@ def test_exercise_list_kinds():
         md("```{exercise} Train again\n:label: d\n\nTrain the model with twice the steps.\n```"),
     ]}
     got = [(e["label"], e["kind"], e["effort"], e["feedback"]) for e in course_site.exercises_of(nb)]
-    assert got == [("a", "pen and paper", "15 min", False), ("b", "implement", "45 min", True),
-                   ("c", "a number", "10 min", True), ("d", "experiment", "30 min", False)]
+    assert got == [("a", "pen and paper", "not set", False), ("b", "implement", "45 min", True),
+                   ("c", "a number", "not set", True), ("d", "experiment", "not set", False)]
+    nb["cells"][0]["metadata"].update(kind="proof", effort="5 min", points=1)  # the author's word wins
+    first = course_site.exercises_of(nb)[0]
+    assert (first["kind"], first["effort"], first["points"]) == ("proof", "5 min", 1)
 
 
 def test_solution_scanner_finds_leaks(tmp_path):

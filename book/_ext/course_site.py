@@ -188,16 +188,16 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 
 # ----------------------------------------------------------------------------- exercise list
 EXERCISE_RE = re.compile(r"(?:```|:::)\{exercise\}\s*(?P<title>[^\n]*)\n(?:(?::(?!label)[^\n]*\n)*):label:\s*(?P<label>\S+)")
-EFFORT = {"pen and paper": "15 min", "a number": "10 min", "implement": "20 min", "experiment": "30 min"}
 
 
 def exercises_of(nb: dict) -> list[dict]:
-    """The exercises of a notebook: label, title, kind, effort, whether a feedback check exists.
+    """The exercises of a notebook: label, title, kind, effort, points, whether a feedback check exists.
 
-    The kind is read from the cells between an exercise and the next one: a stub raising
-    NotImplementedError means "implement", a `...` placeholder "a number", a training run
-    "experiment", no student code cell "pen and paper". A cell metadata entry
-    ``"effort": "45 min"`` on the exercise cell overrides the estimate.
+    Effort and points are the author's, read from the exercise cell's metadata (``"effort": "20 min"``,
+    ``"points": 2``; points only on exercises that ``course_lib.grade`` checks); nothing is guessed.
+    The kind is metadata ``"kind"`` when given, else read from the cells up to the next exercise: a
+    stub raising NotImplementedError means "implement", a `...` placeholder "a number", a training
+    run "experiment", no student code cell "pen and paper".
     """
     cells = nb.get("cells", [])
     found = []
@@ -215,21 +215,22 @@ def exercises_of(nb: dict) -> list[dict]:
                 student_code.append(nsrc)
         code = "\n".join(student_code)
         body = text[m.end():]
-        if "NotImplementedError" in code:
+        meta = cell.get("metadata", {})
+        if meta.get("kind"):
+            kind = meta["kind"]
+        elif "NotImplementedError" in code and re.search(r"\b[Tt]rain\b", body):
+            kind = "experiment"
+        elif "NotImplementedError" in code or (code.strip() and not re.search(r"=\s*\.\.\.", code)):
             kind = "implement"
         elif re.search(r"=\s*\.\.\.", code):
             kind = "a number"
         elif re.search(r"\b[Tt]rain\b", body):
             kind = "experiment"
-        elif code.strip():
-            kind = "implement"
         else:
             kind = "pen and paper"
-        if kind == "pen and paper" and re.search(r"\b[Tt]rain\b", body):
-            kind = "experiment"
-        effort = cell.get("metadata", {}).get("effort") or EFFORT[kind]
         found.append({"label": m.group("label"), "title": m.group("title").strip(), "kind": kind,
-                      "effort": effort, "feedback": bool(re.search(r"\bcheck_\w+\(", code))})
+                      "effort": meta.get("effort") or "not set", "points": meta.get("points"),
+                      "feedback": bool(re.search(r"\bcheck_\w+\(", code))})
     return found
 
 
@@ -251,9 +252,12 @@ def _exercise_list_directive():
                 nb = json.loads(path.read_text(encoding="utf-8"))
                 for ex in exercises_of(nb):
                     check = "yes" if ex["feedback"] else ""
+                    points = "" if ex["points"] is None else str(ex["points"])
                     title = ex["title"].replace("|", "\\|")
-                    rows.append(f"| {{doc}}`/{doc}` | {{ref}}`{ex['label']}`: {title} | {ex['kind']} | {ex['effort']} | {check} |")
-            text = ["| chapter | exercise | kind | effort | feedback check |", "| --- | --- | --- | --- | --- |", *rows]
+                    rows.append(f"| {{doc}}`/{doc}` | {{ref}}`{ex['label']}`: {title} | {ex['kind']} | {ex['effort']} "
+                                f"| {check} | {points} |")
+            text = ["| chapter | exercise | kind | effort | feedback check | points |",
+                    "| --- | --- | --- | --- | --- | --- |", *rows]
             if not rows:
                 text = ["(No exercise yet.)"]
             from docutils import nodes
