@@ -96,8 +96,9 @@ def make_recipe(name: str, dim: int, *, hidden: int = 64, depth: int = 3, n_feat
     * ``"VE"``: VE SDE (sigma in [0.01, 50]), Song et al.'s score scaling (c_skip = 1, c_out = sigma,
       c_in = 1: the raw x goes in), t ~ U (so sigma log-uniform), eps loss, Euler steps in sigma
       on the geometric sigma grid (uniform in the VE time; Euler in the VE time itself overshoots
-      for fewer than ~9 steps because sigma grows exponentially in t).
-    * ``"EDM"``: s = 1, sigma = t, EDM preconditioning with ``sigma_data``, log-normal sigma and
+      when the steps are few, because sigma grows exponentially in t).
+    * ``"EDM"``: s = 1, sigma = t, EDM preconditioning with ``sigma_data`` (the data's root mean
+      square; default 0.5, Karras et al.'s value), log-normal sigma and
       lambda = 1/c_out^2, Heun with the rho = 7 grid from ``edm_sigma_max`` to 0.002.
     The network is a fresh :class:`TimeMLP` (``hidden``, ``depth``, ``n_features``) whose initial weights
     depend on ``seed`` only (torch's global RNG is left untouched).

@@ -130,8 +130,9 @@ def edm_loss(P_mean: float = -1.2, P_std: float = 1.2, sigma_data: float = 0.5):
     loss = E lambda(sigma) ||D(x, sigma) - x0||^2 with lambda = (sigma^2 + sigma_data^2)/(sigma sigma_data)^2.
 
     ``model`` is a denoiser D(x, t) on the :class:`EDM` process (t = sigma), typically
-    :class:`course_lib.params.EDMPrecond`. For the toy data sets sigma_data ~ 0.5 fits
-    (set it to the data's standard deviation).
+    :class:`course_lib.params.EDMPrecond`. ``sigma_data`` is the data's root mean square,
+    sqrt(E ||x0||^2 / d) (the standard deviation only for centred data); 0.5 is Karras et al.'s value
+    for images in [-1, 1], and is used for the course's toys too (U[0, 1] has 1/sqrt(3) ~ 0.58).
     """
     P_mean = check_real("P_mean", P_mean)
     P_std = check_positive_float("P_std", P_std)

@@ -55,8 +55,9 @@ class MLP(nn.Module):
 def sinusoidal_features(c: torch.Tensor, n_features: int, max_period: float = 100.0) -> torch.Tensor:
     """Sin/cos features of a scalar input ``c`` of shape (n,), with geometric frequencies.
 
-    The input should be of order one (e.g. k/N or log(sigma)/4): the lowest
-    frequency is 1/``max_period`` and the highest 1, in radians per unit of c.
+    The input should be of order one (e.g. k/N or log(sigma)/4): the features are
+    sin(2 pi f c) and cos(2 pi f c) with frequencies f from 1/``max_period`` to 1, in
+    cycles per unit of c (angular frequencies 2 pi f radians per unit).
     """
     if not isinstance(c, torch.Tensor) or not torch.is_floating_point(c):
         raise TypeError(f"c must be a floating torch.Tensor of shape (n,), got "

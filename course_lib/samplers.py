@@ -186,8 +186,13 @@ def ddpm_ancestral(denoiser: Callable, x: torch.Tensor, grid: Grid, *, variance:
 
 def x0_renoise(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=None, callback=None,
                return_info: bool = False, keep_trajectory: bool = True):
-    """"Predict x0, then re-noise it to the next level" (seed 002's multistep sampler, done right;
-    book eq. ``eq-x0-renoise``): x <- a_s x0_hat + b_s z with fresh z ~ N(0, I).
+    """"Predict x0, then re-noise it to the next level" (seed 002's multistep sampler; book eq.
+    ``eq-x0-renoise``): x <- a_s x0_hat + b_s z with fresh z ~ N(0, I), and x0_hat at the end.
+
+    Seed 002's loop, as written, differs in three places (Chapter 2 measures it): it reads its
+    first level at ``betas[-i]`` with i = 0 (the smallest level, not the largest), re-noises to
+    the current level instead of the next (``alpha[-i-1]`` picks a row of the batch, not a level),
+    and returns the last re-noised state instead of x0_hat.
 
     It forgets x except through x0_hat, so it is *not* a discretisation of the reverse process:
     its output does not converge to the data distribution as steps are refined (it is DDIM with
@@ -274,7 +279,8 @@ def predictor_corrector(denoiser: Callable, x: torch.Tensor, grid: Grid, *, snr:
     At each time t_i: ``n_corrector`` Langevin steps at t_i,
         eps_L = 2 r (snr ||z|| / ||score||)^2,  x <- x + eps_L score + sqrt(2 eps_L) z,
     (norms per sample, averaged over the batch as in Song et al.'s code; r = (a_s/a_t)^2, which is
-    their 1 - beta_i for VP and 1 for VE), then one Euler-Maruyama predictor step to t_{i+1}.
+    1/(1 - beta_i) in their VP notation, where their code uses alpha_i = 1 - beta_i instead (both are
+    1 + O(beta_i)); r = 1 for VE), then one Euler-Maruyama predictor step to t_{i+1}.
     NFE = (1 + n_corrector) per step. With a fixed ``snr`` the Langevin steps keep a bias that
     does not vanish as the grid is refined.
     """
@@ -341,7 +347,7 @@ def pf_ode_rk45(denoiser: Callable, x: torch.Tensor, grid: Grid, *, rtol: float 
                 generator=None, callback=None, return_info: bool = False, keep_trajectory: bool = True,
                 denoise_final: bool = True, max_nfe: int = 50_000):   # max_nfe: a clear error instead of a hang
     """The probability-flow ODE solved by scipy's adaptive RK45 (``solve_ivp``, as in Song et al.'s
-    code; book eq. ``eq-pf-ode-rk45``) from grid.t[0] to the last nonzero time of the grid, then
+    code; the ODE of book eq. ``eq-pf-ode``) from grid.t[0] to the last nonzero time of the grid, then
     x0_hat there. The solver chooses its own steps (``rtol``, ``atol``); NFE counts its evaluations
     (all points integrated as one system, in float64) plus the final x0_hat."""
     from scipy.integrate import solve_ivp
