@@ -29,16 +29,21 @@ def run(*cmd, cwd=None) -> str:
     return res.stdout
 
 
+def build_wheel(tmp: Path) -> Path:
+    """``pip wheel`` of the repository (from a copy, so nothing lands in it) into ``tmp/dist``."""
+    src = tmp / "src"  # build from a copy, so nothing (build/, *.egg-info) lands in the repository
+    shutil.copytree(ROOT / "course_lib", src / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, src / name)
+    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", tmp / "dist", src)
+    return next((tmp / "dist").glob("course_lib-*.whl"))
+
+
 def main() -> int:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="course-install-") as tmp:
         tmp = Path(tmp)
-        src = tmp / "src"  # build from a copy, so nothing (build/, *.egg-info) lands in the repository
-        shutil.copytree(ROOT / "course_lib", src / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
-        for name in ("pyproject.toml", "README.md", "LICENSE"):
-            shutil.copy(ROOT / name, src / name)
-        run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", tmp / "dist", src)
-        wheel = next((tmp / "dist").glob("course_lib-*.whl"))
+        wheel = build_wheel(tmp)
         venv = tmp / "venv"
         run(sys.executable, "-m", "venv", "--without-pip", venv)
         py = venv / "bin" / "python"
