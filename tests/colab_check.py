@@ -92,7 +92,7 @@ def execute(nb: dict, kernel: str, cwd: Path, label: str) -> float:
     from nbclient import NotebookClient
 
     t0 = time.perf_counter()
-    node = nbformat.from_dict(nb)
+    node = nbformat.reads(json.dumps(nb), as_version=4)
     NotebookClient(node, kernel_name=kernel, timeout=600, resources={"metadata": {"path": str(cwd)}}).execute()
     dt = time.perf_counter() - t0
     errors = [o for c in node.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
