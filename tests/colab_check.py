@@ -25,7 +25,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from install_check import ROOT, build_wheel, run  # noqa: E402
+from install_check import ROOT, fresh_env, run  # noqa: E402
 
 COLAB = ["torch", "numpy", "scipy", "matplotlib", "ipywidgets", "tqdm", "scikit-learn", "ipykernel"]
 FORBIDDEN = ["myst_nb", "jupyter_book", "sphinx", "myst_parser", "jupyter_cache"]
@@ -116,13 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="course-colab-") as tmp:
         tmp = Path(tmp)
-        site_deps = colab_site(tmp)
-        venv = tmp / "venv"
-        run(sys.executable, "-m", "venv", "--without-pip", venv)
-        py = venv / "bin" / "python"
-        site = Path(run(py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
-        (site / "zz_colab_preinstalled.pth").write_text(f"{site_deps}\n")
-        run(sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--target", site, build_wheel(tmp))
+        py, site = fresh_env(tmp, colab_site(tmp))
         probe = ("import importlib.util, importlib.metadata as md, pathlib, course_lib\n"
                  "from packaging.requirements import Requirement\n"
                  f"bad = [m for m in {FORBIDDEN!r} if importlib.util.find_spec(m) is not None]\n"

@@ -485,7 +485,6 @@ def export_notebook(nb: dict, executed: dict | None, book: Book, chapter: int, *
                 first_code = False
             if course_site.is_solution_cell(cell):
                 cell.setdefault("metadata", {}).setdefault("jupyter", {})["source_hidden"] = True
-        cell.get("metadata", {}).pop("tags", None) if cell["cell_type"] == "markdown" else None
     note = f"*Generated from `book/{source_name}` by `make notebooks` ({'student' if student else 'instructor'} edition); edit the source, not this copy.*"
     if ctx.used_glue:
         note += "\n\n" + GLUE_NOTE
