@@ -45,8 +45,8 @@ import course_site  # noqa: E402  (is_solution_cell: one definition of "solution
 GLUE_PREFIX = "application/papermill.record/"
 ADMONITIONS = {"note", "tip", "hint", "important", "warning", "caution", "attention", "danger",
                "error", "seealso", "admonition"}
-GLUE_NOTE = ("*The numbers quoted in the text come from the course's reference run (seed 0, CPU); "
-             "your own run prints its values below each cell and may differ slightly.*")
+GLUE_NOTE = ("*The numbers quoted in the text are those of the website's reference run (default seeds); "
+             "your own run prints and checks its values in the cells, and they may differ slightly.*")
 
 
 class ExportError(ValueError):
