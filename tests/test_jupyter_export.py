@@ -98,7 +98,7 @@ def test_citations(book):
 def test_cross_references(book):
     c = ctx(book)
     assert jx.convert_markdown("by {eq}`ch2-two`", c) == "by (2.2)"
-    assert jx.convert_markdown("by {eq}`ch3-z`", c) == "by (3.1) in Chapter 3 (3. Bayes)"
+    assert jx.convert_markdown("by {eq}`ch3-z`", c) == "by (3.1) in Chapter 3 (Bayes)"
     assert jx.convert_markdown("{ref}`ch2-ex-b`, {numref}`ch2-ex-a`", c) == "Exercise 2.2, Exercise 2.1"
     assert jx.convert_markdown("{ref}`sec-chain`", c) == "Section 2.1 (The chain)"
     assert jx.convert_markdown("{ref}`this one <sec-chain>`", c) == "this one"
@@ -131,6 +131,7 @@ def test_exercises_solutions_admonitions(book):
     assert adm == "> **A kind note**\n>\n> Text\n>\n> more"
     nested = jx.convert_markdown("::::{exercise} Outer\n:label: ch2-ex-a\n\n:::{note}\ninner\n:::\n::::", c)
     assert "> **Note**\n>\n> inner" in nested and ":::" not in nested
+    assert jx.convert_markdown(":::{margin} Aside\nshort\n:::", c) == "> **Aside**\n>\n> short"
     with pytest.raises(jx.ExportError, match="never closed"):
         jx.convert_markdown(":::{note}\nopen", c)
     with pytest.raises(jx.ExportError, match="unsupported directive"):

@@ -252,7 +252,8 @@ def _explicit(content: str) -> tuple[str | None, str]:
 
 
 def _where(ctx: Context, t: Target) -> str:
-    return "" if t.chapter == ctx.chapter else f" in Chapter {t.chapter} ({ctx.book.chapters.get(t.chapter, '')})"
+    title = re.sub(r"^\d+\.?\s+", "", ctx.book.chapters.get(t.chapter, ""))  # "2. DDPM" -> "DDPM"
+    return "" if t.chapter == ctx.chapter else f" in Chapter {t.chapter} ({title})"
 
 
 def _link(text: str, url: str) -> str:
@@ -341,8 +342,8 @@ def render_directive(name: str, arg: str, options: dict, body: str, ctx: Context
         if name == "solution-start":
             return f"**{title}**\n\n{body.strip()}".rstrip()
         return f"<details>\n<summary>{title}</summary>\n\n{body.strip()}\n\n</details>"
-    if name in ADMONITIONS:
-        title = arg if name == "admonition" else (arg or name.capitalize())
+    if name in ADMONITIONS or name in ("margin", "sidebar", "topic"):
+        title = arg if name in ("admonition", "margin", "sidebar", "topic") and arg else (arg or name.capitalize())
         return _blockquote(title, body)
     if name == "dropdown":
         return f"<details>\n<summary>{arg}</summary>\n\n{body.strip()}\n\n</details>"
@@ -351,7 +352,8 @@ def render_directive(name: str, arg: str, options: dict, body: str, ctx: Context
         t = ctx.book.targets.get(label) if label else None
         tag = f"\n\\tag{{{t.number}}}" if t else ""
         return f"$$\n{body.strip()}{tag}\n$$"
-    raise ExportError(f"unsupported directive {{{name}}}")
+    raise ExportError(f"unsupported directive {{{name}}}: add its conversion to book/_ext/jupyter_export.py "
+                      "(with a test in tests/test_jupyter_export.py), or write it as plain markdown")
 
 
 def _close_index(lines: list[str], start: int, fence: str) -> int:
