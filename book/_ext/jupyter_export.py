@@ -36,7 +36,6 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -242,7 +241,6 @@ class Context:
     book: Book
     chapter: int
     glue: dict[str, dict] = field(default_factory=dict)
-    student: bool = False
     used_glue: bool = False
 
 
@@ -326,7 +324,7 @@ def _blockquote(title: str, body: str) -> str:
 
 
 def render_directive(name: str, arg: str, options: dict, body: str, ctx: Context) -> str:
-    body = convert_blocks(body, ctx)
+    body = convert_markdown(body, ctx)
     if name in ("exercise", "exercise-start"):
         label = options.get("label", "")
         t = ctx.book.targets.get(label)
@@ -376,7 +374,7 @@ def _tag(label: str, ctx: Context) -> str:
     return f"\\tag{{{t.number}}}"
 
 
-def convert_blocks(text: str, ctx: Context) -> str:
+def convert_markdown(text: str, ctx: Context) -> str:
     """Directives, labelled equations and targets of one markdown text, then its roles."""
     lines, out, i = text.split("\n"), [], 0
     eq_open = False
@@ -422,10 +420,6 @@ def convert_blocks(text: str, ctx: Context) -> str:
         out.append(line)
         i += 1
     return convert_roles("\n".join(out), ctx)
-
-
-def convert_markdown(text: str, ctx: Context) -> str:
-    return convert_blocks(text, ctx)
 
 
 # ----------------------------------------------------------------------------- the render check
@@ -475,7 +469,7 @@ def export_notebook(nb: dict, executed: dict | None, book: Book, chapter: int, *
     out = copy.deepcopy(nb)
     if student:
         out = course_site.student_notebook(out)
-    ctx = Context(book, chapter, glue_values(executed) if executed else {}, student)
+    ctx = Context(book, chapter, glue_values(executed) if executed else {})
     first_code = True
     for cell in out["cells"]:
         if cell["cell_type"] == "markdown":
