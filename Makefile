@@ -13,6 +13,8 @@ JB     := $(INLINE) $(BIN)/jupyter-book build . --all -W --keep-going
 SITE   := book/_ext/course_site.py
 STUDENT_HTML := _build/student/_build/html
 NOTEBOOKS := $(wildcard book/*.ipynb)
+CHAPTERS  := $(wildcard book/[0-9][0-9]_*.ipynb)
+EXPORT := $(BIN)/python book/_ext/jupyter_export.py $(if $(REF),--ref $(REF))
 export COURSE_QUIET := 1
 # Thread policy (benchmarks/RESULTS.md, "The book"): torch's OpenMP threads sleep instead of
 # spinning when they wait. Alone it costs nothing; beside one busy process a chapter ran 1.4x its
@@ -23,7 +25,8 @@ export OMP_WAIT_POLICY := PASSIVE
 INLINE := MPLBACKEND=module://matplotlib_inline.backend_inline
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install book book-student student-notebooks test unit nbval nbval-seeds browser install-check clean
+.PHONY: install book book-student notebooks student-notebooks test unit nbval nbval-seeds browser install-check \
+        notebooks-check colab-check clean
 install: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
@@ -34,23 +37,45 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 ## The instructor website in _build/html; re-executes only changed notebooks (jupyter-cache).
+## The download button serves the Jupyter-native instructor notebook (see `notebooks`).
 book: $(STAMP)
 	$(JB)
+	$(EXPORT) --edition instructor $(CHAPTERS)
+	cp _build/notebooks/book/*.ipynb _build/html/_sources/book/
 
 ## The student website: same sources, every solution removed, Colab buttons on the `student` branch.
 ## Shares the execution cache with `make book`, so after it nothing is re-executed.
 book-student: $(STAMP)
 	$(BIN)/python $(SITE) config _config.yml _config_student.yml _build/_config_student.yml
 	$(JB) --config _build/_config_student.yml --path-output _build/student
+	$(EXPORT) --edition student $(CHAPTERS)
+	cp _build/student-notebooks/book/*.ipynb $(STUDENT_HTML)/_sources/book/
 	$(BIN)/python $(SITE) check $(STUDENT_HTML)
 
-## Student copies of the notebooks (solution cells removed) for the `student` branch.
-student-notebooks:
-	$(BIN)/python $(SITE) strip _build/student-notebooks/book $(NOTEBOOKS)
+## Jupyter-native notebooks (no MyST markup; see CONTRIBUTING.md), published on the branches that
+## the sites' Colab buttons open (README, "For a fork"): the instructor edition (solutions folded)
+## in _build/notebooks/book, the student edition (no solution) in _build/student-notebooks/book.
+## Glued numbers come from the book's execution cache (a chapter not in it is executed once).
+## The Colab cell installs course_lib at REF (default: the current commit): make notebooks REF=v1.0
+notebooks: $(STAMP)
+	$(EXPORT) $(CHAPTERS)
+
+## Only the student edition, for the `student` branch.
+student-notebooks: $(STAMP)
+	$(EXPORT) --edition student $(CHAPTERS)
+
+## The render check on the generated notebooks (no MyST left, no placeholder without a value).
+notebooks-check: notebooks
+	COURSE_NOTEBOOKS_REQUIRED=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q tests/test_jupyter_export.py
+
+## A fresh environment with only Colab's packages + `pip install .` runs the generated notebooks.
+colab-check: notebooks
+	$(BIN)/python tests/colab_check.py
 
 ## Every check: unit tests, notebooks re-executed by nbval, both sites built with warnings as
-## errors, the install path, then the sites checked in headless Chromium.
-test: unit nbval book book-student install-check browser
+## errors, the generated notebooks (render check, Colab-like run), the install path, then the
+## sites checked in headless Chromium.
+test: unit nbval book book-student notebooks-check colab-check install-check browser
 
 unit: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q tests --ignore=tests/browser

@@ -29,23 +29,35 @@ def run(*cmd, cwd=None) -> str:
     return res.stdout
 
 
+def build_wheel(tmp: Path) -> Path:
+    """``pip wheel`` of the repository (from a copy, so nothing lands in it) into ``tmp/dist``."""
+    src = tmp / "src"  # build from a copy, so nothing (build/, *.egg-info) lands in the repository
+    shutil.copytree(ROOT / "course_lib", src / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, src / name)
+    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", tmp / "dist", src)
+    return next((tmp / "dist").glob("course_lib-*.whl"))
+
+
+def fresh_env(tmp: Path, deps: Path) -> tuple[Path, Path]:
+    """A fresh virtual environment in ``tmp/venv`` with course_lib installed from a wheel of this
+    repository and the packages in folder ``deps`` visible after its own site-packages (a .pth
+    line). Returns its python and its site-packages."""
+    venv = tmp / "venv"
+    run(sys.executable, "-m", "venv", "--without-pip", venv)
+    py = venv / "bin" / "python"
+    site = Path(run(py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
+    # install the wheel with this interpreter's pip into the fresh environment's site-packages
+    run(sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--target", site, build_wheel(tmp))
+    (site / "zz_course_deps.pth").write_text(f"{deps}\n")
+    return py, site
+
+
 def main() -> int:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="course-install-") as tmp:
         tmp = Path(tmp)
-        src = tmp / "src"  # build from a copy, so nothing (build/, *.egg-info) lands in the repository
-        shutil.copytree(ROOT / "course_lib", src / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
-        for name in ("pyproject.toml", "README.md", "LICENSE"):
-            shutil.copy(ROOT / name, src / name)
-        run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", tmp / "dist", src)
-        wheel = next((tmp / "dist").glob("course_lib-*.whl"))
-        venv = tmp / "venv"
-        run(sys.executable, "-m", "venv", "--without-pip", venv)
-        py = venv / "bin" / "python"
-        site = Path(run(py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
-        # install the wheel with this interpreter's pip into the fresh environment's site-packages
-        run(sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--target", site, wheel)
-        (site / "zz_course_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+        py, site = fresh_env(tmp, Path(sysconfig.get_paths()["purelib"]))
         elsewhere = tmp / "elsewhere"
         elsewhere.mkdir()
         expected = sorted(p.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".").removesuffix(".__init__")

@@ -32,10 +32,20 @@ _spec = importlib.util.spec_from_file_location("course_site", BOOK / "_ext" / "c
 course_site = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(course_site)
 
-BOOTSTRAP = f'''# Colab setup: installs course_lib from the course repository; does nothing elsewhere.
+BOOTSTRAP = f'''# Colab setup: installs course_lib at this edition's version, keeping Colab's torch; does nothing elsewhere.
 import sys
+COURSE_LIB = "course_lib @ git+{REPO_URL}@main"  # `make notebooks` pins the commit
 if "google.colab" in sys.modules:
-    %pip install -q "course_lib @ git+{REPO_URL}"'''
+    import subprocess, torch
+    with open("/tmp/keep_torch.txt", "w") as f:   # a constraint: pip may not touch the installed torch
+        f.write(f"torch=={{torch.__version__}}\\n")
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-c", "/tmp/keep_torch.txt", COURSE_LIB],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        raise RuntimeError(f"Installing course_lib failed, so this chapter cannot run:\\n{{pip.stderr[-1500:]}}\\n"
+                           "Check the connection (or the version in COURSE_LIB) and run this cell again.")'''
+"""The Colab cell (book/_ext/jupyter_export.py pins `@main` to the built commit in the generated copies)."""
+
 
 EXTRA_PREFIX = "EXTRA — "
 
@@ -127,7 +137,7 @@ def test_first_code_cell_is_colab_bootstrap(path):
     code = [c for c in load(path)["cells"] if c["cell_type"] == "code"]
     assert code, f"{path.name} has no code cell"
     first = src(code[0]).strip()
-    urls = re.findall(r"git\+(\S+?)[\"']", first)
+    urls = re.findall(r"git\+([^\"'@\s]+)", first)
     assert urls == [REPO_URL], f"{path.name}: bootstrap installs from {urls}, _config.yml says {REPO_URL}"
     assert first == BOOTSTRAP, f"{path.name}: the first code cell must be exactly the Colab bootstrap:\n{BOOTSTRAP}"
 

@@ -125,6 +125,22 @@ def _on_page_context(app, pagename, templatename, context, doctree):
         context["page_source_suffix"] = ""  # no download button for pages without a student copy
 
 
+def _repository_button_on_branch(app, pagename, templatename, context, doctree):
+    """Student site: the repository button opens the published student branch, not `main`.
+
+    (sphinx-book-theme links the repository's default branch, which holds the solutions.)
+    """
+    branch = app.config.html_theme_options.get("repository_branch", "")
+    if not _is_student(app) or not branch:
+        return
+    buttons = list(context.get("header_buttons", []))
+    for group in list(buttons):
+        buttons.extend(group.get("buttons", []))
+    for button in buttons:
+        if button.get("label") == "source-repository-button" and "/tree/" not in button["url"]:
+            button["url"] = f"{button['url'].rstrip('/')}/tree/{branch}"
+
+
 def _on_finished(app, exception):
     if exception is not None or not _is_student(app) or app.builder.format != "html":
         return
@@ -277,6 +293,7 @@ def setup(app):
     app.add_directive("exercise-list", _exercise_list_directive())
     app.connect("html-page-context", _on_page_context, priority=100)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("html-page-context", _repository_button_on_branch, priority=600)  # after the theme's (501)
     app.connect("build-finished", _on_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
 

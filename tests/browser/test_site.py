@@ -236,3 +236,23 @@ def test_student_site_has_no_solution(browser, instructor_site, student_site):
         assert not [f for f in frags if f in dl], f"student download of {page} holds solution text"
         checked += len(frags)
     (ARTIFACTS / "student.txt").write_text(f"{len(pages)} student pages, {checked} solution fragments checked absent\n")
+
+
+def _repository_links(browser):
+    return browser.execute_script(
+        "return Array.from(document.querySelectorAll('a')).map(a => a.href)"
+        f".filter(h => h.startsWith('https://github.com/{REPO}'));")
+
+
+def test_buttons_serve_the_generated_notebooks(browser, instructor_site, student_site):
+    """Downloads are the Jupyter-native editions (`make notebooks`), and the student site's
+    repository button opens the student branch, never `main` (which holds the solutions)."""
+    for (site, base), edition in ((instructor_site, "instructor"), (student_site, "student")):
+        for page in chapter_pages(site):
+            load(browser, f"{base}/{page}")
+            nb = json.loads(fetch(_download_link(browser)))
+            assert nb["metadata"].get("course_export", {}).get("edition") == edition, f"{edition} {page}"
+            assert not re.search(r"\{(glue|cite|eq|ref|numref|doc)[\w:-]*\}`|^:::", " ".join(_src(c) for c in nb["cells"]), re.M)
+            repo = set(_repository_links(browser))
+            if edition == "student":
+                assert repo == {f"https://github.com/{REPO}/tree/{STUDENT_CONFIG['repository']['branch']}"}, page
