@@ -250,3 +250,17 @@ def test_screenshots_of_one_chapter(browser, instructor_site, at_size):
                 names.append(f"chapter_{label}_{what}.png")
         names.append(f"chapter_{label}_top.png")
     (ARTIFACTS / "screenshots_layout.txt").write_text(f"{page}: " + ", ".join(sorted(names)) + "\n")
+
+
+def test_instructor_table_numbers_every_exercise(browser, instructor_site):
+    site, base = instructor_site
+    if not (site / "book" / "instructor.html").is_file():
+        pytest.skip("no instructor page")
+    load(browser, f"{base}/book/instructor.html")
+    cells = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.course-exercise-list tbody tr'))"
+        ".map(r => r.cells.length > 1 ? r.cells[1].innerText.trim() : '');")
+    assert cells, "the instructor page has no exercise table"
+    unnumbered = [c for c in cells if not re.match(r"Exercise \d+\.\d+\b", c)]
+    # an exercise label with capitals loses its number in references (Sphinx lower-cases ids)
+    assert not unnumbered, f"exercise rows without a number C.k: {unnumbered}"
