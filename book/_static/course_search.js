@@ -3,7 +3,8 @@
 (function () {
   const MATH = /<(span|div) class="math[^"]*"[^>]*>[\s\S]*?<\/\1>/g;
   function patch() {
-    if (!window.Search || !Search.htmlToText || Search.htmlToText.coursePatched) return;
+    // searchtools.js declares `const Search`: a global binding, but not a property of window
+    if (typeof Search === "undefined" || !Search.htmlToText || Search.htmlToText.coursePatched) return;
     const original = Search.htmlToText;
     Search.htmlToText = function (htmlString, anchor) {
       return original.call(this, htmlString.replace(MATH, " … "), anchor);

@@ -55,7 +55,7 @@ function scroller(el) {
 const bad = [];
 const sel = 'article div.math, article mjx-container[display="true"] mjx-math, article table, article .cell_output img';
 for (const el of document.querySelectorAll(sel)) {
-  if (!el.checkVisibility()) continue;
+  if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
   const r = el.getBoundingClientRect();
   if (r.width === 0) continue;
   const box = scroller(el);
@@ -98,10 +98,10 @@ def test_wide_display_maths_scroll_on_desktop(browser, instructor_site, at_size)
 FOLD_JS = r"""
 const cells = Array.from(document.querySelectorAll('.tag_solution'));
 const loose = cells.filter(c => !c.closest('.solution')).map(c => c.textContent.trim().slice(0, 80));
-const shown = cells.filter(c => c.checkVisibility()).map(c => c.textContent.trim().slice(0, 80));
+const shown = cells.filter(c => c.checkVisibility({visibilityProperty: true, opacityProperty: true})).map(c => c.textContent.trim().slice(0, 80));
 const open = Array.from(document.querySelectorAll('.solution')).filter(s => {
   const body = s.querySelector('section, .solution-content, #solution-content');
-  return body && body.checkVisibility();
+  return body && body.checkVisibility({visibilityProperty: true, opacityProperty: true});
 }).length;
 return {n: cells.length, loose, shown, open, text: document.body.innerText};
 """
@@ -191,7 +191,7 @@ def test_figures_legible_at_desktop_width(browser, instructor_site, at_size):
         load(browser, f"{base}/{page}")
         imgs = browser.execute_script(
             "return Array.from(document.querySelectorAll('article .cell_output img'))"
-            ".filter(i => i.src.endsWith('.png') && i.checkVisibility())"
+            ".filter(i => i.src.endsWith('.png') && i.checkVisibility({visibilityProperty: true, opacityProperty: true}))"
             ".map(i => [i.src.split('/').pop(), i.naturalWidth, i.getBoundingClientRect().width]);")
         for name, natural, shown in imgs:
             tick = natural_px * shown / natural
@@ -227,8 +227,12 @@ def test_one_numbering_scheme(browser, instructor_site):
             assert e.startswith(f"({c}.{k})"), f"{page}: equation {k} is numbered {e!r}"
         for k, e in enumerate(res["exs"], start=1):
             assert e.startswith(f"Exercise {c}.{k}"), f"{page}: exercise {k} is titled {e!r}"
-        text = browser.execute_script("return document.querySelector('article').innerText;")
-        assert not re.search(r"\(ch\d-[\w-]+\)", text), f"{page}: a raw equation label in the text"
+        prose = browser.execute_script(  # code may cite labels, as docstrings do; the prose may not
+            "const a = document.querySelector('article').cloneNode(true);"
+            "a.querySelectorAll('pre, .cell_input, .cell_output').forEach(e => e.remove());"
+            "return a.textContent;")
+        raw = re.findall(r"\(ch\d-[\w-]+\)|Exercise \d+(?!\.\d)\b", prose)
+        assert not raw, f"{page}: typed labels or unnumbered exercises in the text: {raw[:5]}"
 
 
 # ----------------------------------------------------------------------------- screenshots
@@ -264,3 +268,21 @@ def test_instructor_table_numbers_every_exercise(browser, instructor_site):
     unnumbered = [c for c in cells if not re.match(r"Exercise \d+\.\d+\b", c)]
     # an exercise label with capitals loses its number in references (Sphinx lower-cases ids)
     assert not unnumbered, f"exercise rows without a number C.k: {unnumbered}"
+
+
+def test_search_snippets_without_raw_tex(browser, instructor_site):
+    import time
+
+    _, base = instructor_site
+    load(browser, f"{base}/search.html?q=posterior+variance")
+    snippets = []
+    for _ in range(100):  # results arrive asynchronously, page by page
+        snippets = browser.execute_script(
+            "return Array.from(document.querySelectorAll('#search-results li p.context, #search-results li'))"
+            ".map(e => e.innerText);")
+        if snippets and browser.execute_script("return !!document.querySelector('#search-results p.search-summary');"):
+            break
+        time.sleep(0.1)
+    assert snippets, "the search page found nothing for 'posterior variance'"
+    raw = [s for s in snippets if re.search(r"\\\(|\\\[|\$", s)]
+    assert not raw, f"search snippets show raw TeX: {raw[:2]}"
