@@ -14,7 +14,7 @@ and the notebooks themselves keep every line for Jupyter/Colab readers.
   font-awesome 4 from a CDN) are made self-contained: the link is removed, the theme's own
   font-awesome draws the player's icons (see course.css).
 * Output images get an alt text (the first sentence of the paragraph that introduces them) instead
-  of their file path.
+  of their file path; cells with wide figures are marked ``wide-figure`` (see course.css).
 * The reference list uses author-year labels, like the in-text citations (a pybtex style,
   ``bibtex_default_style: course_authoryear``).
 """
@@ -179,14 +179,16 @@ def png_width(path) -> int:
     return int.from_bytes(head[16:20], "big") if head[:8] == b"\x89PNG\r\n\x1a\n" else 0
 
 
-# Figures wider than this (px at matplotlib's 100 dpi) would shrink below ~0.75 of their size in
-# the text column; their cell takes the theme's full width (text column + margin) on desktops.
+# Figures wider than this (px at matplotlib's 100 dpi) shrink below ~0.75 of their size in the
+# text column; their cell is marked "wide-figure": on narrow screens they keep a legible width and
+# scroll sideways (course.css). On desktops the browser test checks that their tick labels stay
+# legible (figures wider than ~13 in are too wide for the column).
 WIDE_FIGURE_PX = 1000
 
 
 class SelfContainedOutputs(SphinxTransform):
     """Drop CDN stylesheet links from raw HTML outputs; give output images a readable alt text;
-    let wide figures use the full page width."""
+    mark the cells of wide figures."""
 
     default_priority = 720
 
@@ -205,13 +207,13 @@ class SelfContainedOutputs(SphinxTransform):
                     a.get("nb_element") == "cell_code_output" for a in _ancestors(node)):
                 if not node.get("alt") or "/" in node.get("alt", "") or node["alt"] == node.get("uri"):
                     node["alt"] = f"Figure: {intro}" if intro else "Figure"
-                uri = Path(node.get("uri", ""))
-                if not uri.is_absolute():
-                    uri = Path(self.env.srcdir) / uri
+                uri = node.get("uri", "")
+                # myst-nb writes outputs under the source folder; "/_build/..." is relative to it
+                uri = Path(uri) if Path(uri).is_file() else Path(self.env.srcdir) / uri.lstrip("/")
                 if png_width(uri) > WIDE_FIGURE_PX:
                     cell = next((a for a in _ancestors(node) if a.get("nb_element") == "cell_code"), None)
-                    if cell is not None and "full-width" not in cell["classes"]:
-                        cell["classes"].append("full-width")
+                    if cell is not None and "wide-figure" not in cell["classes"]:
+                        cell["classes"].append("wide-figure")
 
 
 def _ancestors(node):

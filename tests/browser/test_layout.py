@@ -193,6 +193,11 @@ def test_figures_legible_at_desktop_width(browser, instructor_site, at_size):
             "return Array.from(document.querySelectorAll('article .cell_output img'))"
             ".filter(i => i.src.endsWith('.png') && i.checkVisibility({visibilityProperty: true, opacityProperty: true}))"
             ".map(i => [i.src.split('/').pop(), i.naturalWidth, i.getBoundingClientRect().width]);")
+        empty = browser.execute_script(
+            "return Array.from(document.querySelectorAll('article .cell_output'))"
+            ".filter(o => o.checkVisibility() && !o.querySelector('img, svg, canvas, iframe, table, mjx-container')"
+            " && !o.innerText.trim()).length;")
+        assert empty == 0, f"{page}: {empty} empty output box(es)"
         for name, natural, shown in imgs:
             tick = natural_px * shown / natural
             lines.append(f"{page} {name}: {natural} px shown at {shown:.0f} px, tick labels {tick:.1f} px")
@@ -244,7 +249,7 @@ def test_screenshots_of_one_chapter(browser, instructor_site, at_size):
         at_size(size)
         load(browser, f"{base}/{page}")
         browser.save_screenshot(str(ARTIFACTS / f"chapter_{label}_top.png"))
-        for what, sel in (("equation", "article div.math"), ("figure", "article div.cell.full-width img"),
+        for what, sel in (("equation", "article div.math"), ("figure", "article div.cell.wide-figure img"),
                           ("table", "article table")):
             found = browser.execute_script(
                 "const e = document.querySelector(arguments[0]); if (!e) return false;"
