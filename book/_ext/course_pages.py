@@ -7,8 +7,8 @@ and the notebooks themselves keep every line for Jupyter/Colab readers.
   one just before, or else the one just after), so the instructor site shows no solution code or
   output outside a closed dropdown.
 * In the chapter text (before the first exercise), top-level ``assert`` statements and
-  ``glue(...)`` calls of code cells are hidden from the displayed source: they are self-checks and
-  book-keeping, still executed. A cell left with no code and no output disappears; empty output
+  ``glue(...)`` calls of code cells (self-checks and book-keeping) move from the displayed code
+  into a closed "self-checks" box below it: out of the way, still there to open. Empty output
   boxes are dropped.
 * Notebook outputs that load third-party assets (matplotlib's JavaScript animation player links
   font-awesome 4 from a CDN) are made self-contained: the link is removed, the theme's own
@@ -127,8 +127,12 @@ def _visible(node) -> bool:
     return any(_visible(c) for c in node.children)
 
 
+CHECKS_SUMMARY = "self-checks (asserts and glue() calls, run when this page was built)"
+
+
 class HideSelfChecks(SphinxTransform):
-    """Hide self-check asserts and glue() calls in the chapter text's displayed code."""
+    """Fold self-check asserts and glue() calls of the chapter text's code cells into a closed
+    box below the cell's code (readers can still open them); empty output boxes are dropped."""
 
     default_priority = 710
 
@@ -142,23 +146,34 @@ class HideSelfChecks(SphinxTransform):
             if "tag_solution" in node.get("classes", []):
                 continue
             for src in [c for c in node.children if c.get("nb_element") == "cell_code_source"]:
-                for block in src.findall(nodes.literal_block):
+                for block in list(src.findall(nodes.literal_block)):
                     code = block.astext()
                     hidden = _hidden_lines(code)
                     if not hidden:
                         continue
-                    kept = _strip_blank_runs([ln for k, ln in enumerate(code.splitlines()) if k not in hidden])
+                    lines = code.splitlines()
+                    kept = _strip_blank_runs([ln for k, ln in enumerate(lines) if k not in hidden])
+                    checks = "\n".join(_strip_blank_runs([ln for k, ln in enumerate(lines) if k in hidden]))
+                    folded = block.deepcopy()
+                    folded.children = [nodes.Text(checks)]
+                    folded.rawsource = checks
+                    box = [nodes.raw("", f'<details class="course-checks"><summary>{CHECKS_SUMMARY}</summary>',
+                                     format="html"),
+                           folded, nodes.raw("", "</details>", format="html")]
+                    parent = block.parent
+                    at = parent.index(block)
                     if kept:
                         text = "\n".join(kept)
                         block.children = [nodes.Text(text)]
                         block.rawsource = text
+                        at += 1
                     else:
-                        node.remove(src)
+                        parent.remove(block)
+                    for k, item in enumerate(box):
+                        parent.insert(at + k, item)
             for out in [c for c in node.children if c.get("nb_element") == "cell_code_output"]:
                 if not _visible(out):
                     node.remove(out)
-            if not node.children:
-                node.parent.remove(node)
 
 
 # ----------------------------------------------------------------------------- outputs

@@ -291,3 +291,30 @@ def test_search_snippets_without_raw_tex(browser, instructor_site):
     assert snippets, "the search page found nothing for 'posterior variance'"
     raw = [s for s in snippets if re.search(r"\\\(|\\\[|\$", s)]
     assert not raw, f"search snippets show raw TeX: {raw[:2]}"
+
+
+# ----------------------------------------------------------------------------- self-checks folded
+CHECKS_JS = r"""
+const first = document.querySelector('article .exercise');
+const before = el => !first || (el.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING);
+const shown = Array.from(document.querySelectorAll('article .cell_input pre'))
+  .filter(p => before(p) && p.checkVisibility({visibilityProperty: true}))
+  .flatMap(p => p.innerText.split('\n'))
+  .filter(l => /^assert\b|^glue\(/.test(l));  // top-level ones (a loop that also computes stays)
+const boxes = Array.from(document.querySelectorAll('details.course-checks'));
+return {shown, boxes: boxes.length, open: boxes.filter(b => b.open).length,
+        typeset: boxes.filter(b => b.querySelector('pre') === null).length};
+"""
+
+
+def test_self_checks_folded_in_the_text(browser, instructor_site):
+    site, base = instructor_site
+    n = 0
+    for page in chapter_pages(site):
+        load(browser, f"{base}/{page}")
+        res = browser.execute_script(CHECKS_JS)
+        n += res["boxes"]
+        assert not res["shown"], f"{page}: self-check lines shown in the text's code: {res['shown'][:3]}"
+        assert res["open"] == 0 and res["typeset"] == 0, f"{page}: self-check boxes open or empty: {res}"
+    if n == 0:
+        pytest.skip("no self-check in the chapters")
