@@ -53,7 +53,7 @@ function scroller(el) {
   return null;
 }
 const bad = [];
-const sel = 'article div.math, article mjx-container[display="true"] mjx-math, article table, article .cell_output img, article .anim-controls, article .anim-slider';
+const sel = 'article div.math, article mjx-container[display="true"] mjx-math, article table, article .cell_output img, article .anim-controls, article .anim-slider, article p code, article li code';
 for (const el of document.querySelectorAll(sel)) {
   if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
   const r = el.getBoundingClientRect();
