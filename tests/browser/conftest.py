@@ -149,7 +149,7 @@ def browser():
                  # offline on purpose: every host but the local server is unresolvable
                  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
         opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})  # performance: network requests
     driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=opts)
     driver.set_page_load_timeout(60)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
