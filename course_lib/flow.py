@@ -50,13 +50,13 @@ class RectifiedFlow(Process):
         return sigma / (1 + sigma)
 
     def exact_denoiser(self, distribution) -> Callable:
-        """``distribution.denoiser_for(self)`` with t capped at 1 - 1e-9: at t = 1 (alpha = 0) the
-        exact denoiser is the data mean, reached there to ~1e-9 (sigma = 1e9)."""
+        """``distribution.denoiser_for(self)`` with t capped at 1 - 1e-6 (in float64): at t = 1 (alpha = 0)
+        the exact denoiser is the data mean, reached there to ~1e-6 of the data scale (sigma = 1e6)."""
         if not hasattr(distribution, "denoiser_for"):
             raise TypeError(f"distribution must offer denoiser_for (course_lib.distributions), got "
                             f"{type(distribution).__name__}")
         D = distribution.denoiser_for(self)
-        return lambda x, t: D(x, _as_tensor("t", t).clamp(max=1 - 1e-9))
+        return lambda x, t: D(x, _as_tensor("t", t).to(torch.float64).clamp(max=1 - 1e-6))
 
 
 def velocity_from_denoiser(x: torch.Tensor, x0_hat: torch.Tensor, t) -> torch.Tensor:
