@@ -148,8 +148,10 @@ class UNet(nn.Module):
     def forward(self, x: torch.Tensor, c: torch.Tensor | float, y: torch.Tensor | None = None) -> torch.Tensor:
         check_points("x", x, dim=self.dim, finite=False)
         n = x.shape[0]
-        c = torch.as_tensor(c, dtype=x.dtype, device=x.device).reshape(-1).expand(n) if not (
-            isinstance(c, torch.Tensor) and c.shape == (n,)) else c.to(x.dtype)
+        c = torch.as_tensor(c, dtype=x.dtype, device=x.device)
+        c = c.expand(n) if c.ndim == 0 else c
+        if c.shape != (n,):
+            raise ValueError(f"c must be a scalar or have shape ({n},), got shape {tuple(c.shape)}")
         e = self.embed(sinusoidal_features(c, self.n_features))
         if y is not None:
             if self.label is None:

@@ -30,6 +30,8 @@ def test_unet_shapes_and_labels():
         UNet(side=7)
     with pytest.raises(ValueError, match="x"):
         net(torch.randn(5, 63), 0.3)
+    with pytest.raises(ValueError, match="c must be"):
+        net(x, torch.zeros(4))
 
 
 def test_pack_unpack_labels():
