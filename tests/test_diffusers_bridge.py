@@ -12,6 +12,8 @@ the "model" is the exact noise predictor of the toy. Conventions bridged here:
   feed the network ``x~ / sqrt(sigma^2 + 1)`` (= x_t of the VP chain); with ``use_karras_sigmas`` their
   sigma grid is Karras et al.'s rho = 7 grid between the chain's sigma_1 and sigma_N, i.e. the course's
   ``edm_sigmas`` on the EDM process (t = sigma).
+* ``FlowMatchEulerDiscreteScheduler`` (shift = 1) calls our rectified-flow time t its "sigma" and
+  takes the velocity eps - x0 as the model output: it is ``course_lib.flow.fm_euler``.
 """
 import numpy as np
 import pytest
@@ -124,4 +126,29 @@ def test_edm_samplers_equal_karras_schedulers(scheduler_cls, sampler):
     ours = sampler(U.denoiser_for(edm), float(levels[0]) * _z(), Grid(edm, levels))
     diff = float((x - ours).abs().max())
     print(f"{scheduler_cls.__name__}: max |diffusers - course_lib| = {diff:.2e}")
+    assert diff < 1e-4
+
+
+def test_fm_euler_equals_FlowMatchEulerDiscreteScheduler():
+    """diffusers' flow-matching scheduler (shift = 1) uses x_t = (1 - sigma) x0 + sigma eps with its
+    "sigma" = our t, steps uniform in t from 1 to 1/N_train, then 0, and x <- x + (t' - t) v: our
+    ``fm_euler`` on ``RectifiedFlow().grid(n, "uniform", t_min=1/N_train)``."""
+    from diffusers import FlowMatchEulerDiscreteScheduler
+
+    from course_lib.flow import RectifiedFlow, fm_euler, velocity_from_denoiser
+
+    rf, n_steps = RectifiedFlow(), 12
+    D = rf.exact_denoiser(U)
+    sched = FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=1.0)
+    sched.set_timesteps(n_steps)
+    grid = rf.grid(n_steps, "uniform", t_min=1 / 1000)
+    assert torch.allclose(sched.sigmas.to(torch.float64), grid.t, atol=1e-6)
+    x = _z()
+    for i, t in enumerate(sched.timesteps):
+        s = float(sched.sigmas[i])
+        v = velocity_from_denoiser(x, D(x, torch.full((N_POINTS,), s)), s)    # the exact velocity model
+        x = sched.step(v, t, x).prev_sample
+    ours = fm_euler(D, _z(), grid)
+    diff = float((x - ours).abs().max())
+    print(f"FlowMatchEulerDiscreteScheduler: max |diffusers - course_lib| = {diff:.2e}")
     assert diff < 1e-4
