@@ -56,7 +56,12 @@ class RectifiedFlow(Process):
             raise TypeError(f"distribution must offer denoiser_for (course_lib.distributions), got "
                             f"{type(distribution).__name__}")
         D = distribution.denoiser_for(self)
-        return lambda x, t: D(x, _as_tensor("t", t).to(torch.float64).clamp(max=1 - 1e-6))
+        def denoiser(x, t):
+            t = _as_tensor("t", t)
+            t = t if t.device.type == "mps" else t.to(torch.float64)     # MPS has no float64
+            return D(x, t.clamp(max=1 - 1e-6))
+
+        return denoiser
 
 
 def velocity_from_denoiser(x: torch.Tensor, x0_hat: torch.Tensor, t) -> torch.Tensor:
