@@ -9,7 +9,7 @@ from torch import nn
 
 from ._checks import check_points, check_positive_float, check_positive_int
 
-__all__ = ["MLP", "TimeMLP", "sinusoidal_features"]
+__all__ = ["MLP", "TimeMLP", "UNet", "sinusoidal_features"]
 
 
 def _mlp(d_in: int, d_out: int, hidden: int, depth: int) -> nn.Sequential:
@@ -104,3 +104,83 @@ class TimeMLP(nn.Module):
             raise ValueError(f"c must be a scalar or have shape ({x.shape[0]},), got shape {tuple(c.shape)}")
         h = torch.cat([x.to(w), c[:, None], sinusoidal_features(c, self.n_features)], dim=1)
         return _evaluate(self.net, h, self.hidden).to(x.dtype)
+
+# ---------------------------------------------------------------------------------------------
+class _ResBlock(nn.Module):
+    """GroupNorm, SiLU, 3x3 conv, + embedding; GroupNorm, SiLU, 3x3 conv; plus a skip connection."""
+
+    def __init__(self, c_in: int, c_out: int, emb: int):
+        super().__init__()
+        self.norm1, self.conv1 = nn.GroupNorm(min(8, c_in), c_in), nn.Conv2d(c_in, c_out, 3, padding=1)
+        self.emb = nn.Linear(emb, c_out)
+        self.norm2, self.conv2 = nn.GroupNorm(min(8, c_out), c_out), nn.Conv2d(c_out, c_out, 3, padding=1)
+        self.skip = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
+
+    def forward(self, h: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
+        r = self.conv1(nn.functional.silu(self.norm1(h))) + self.emb(e)[:, :, None, None]
+        r = self.conv2(nn.functional.silu(self.norm2(r)))
+        return self.skip(h) + r
+
+
+class UNet(nn.Module):
+    """(x, c[, y]) -> y_hat: a small U-Net for ``side`` x ``side`` grey images stored as flat vectors.
+
+    Two resolutions (Ronneberger et al. 2015): a residual block at side x side with ``channels``
+    channels, one at side/2 with 2 ``channels`` (down by a stride-2 conv, up by nearest-neighbour
+    upsampling, the full-resolution features concatenated back in), then a 3x3 conv to one channel.
+    The noise condition ``c`` (e.g. ln(sigma)/4) enters every block through sinusoidal features and
+    a small MLP; with ``num_classes`` a learned class embedding is added to it, and the extra label
+    ``num_classes`` means "no class" (for classifier-free guidance). Points are (n, side*side)
+    like every course_lib network, so the samplers need no change.
+    """
+
+    def __init__(self, side: int = 8, channels: int = 32, n_features: int = 32, num_classes: int | None = None):
+        super().__init__()
+        self.side = check_positive_int("side", side, minimum=2)
+        if self.side % 2:
+            raise ValueError(f"side must be even (one 2x downsampling), got {side}")
+        self.dim = self.side**2
+        C = check_positive_int("channels", channels)
+        self.n_features = check_positive_int("n_features", n_features, minimum=2)
+        if self.n_features % 2:
+            raise ValueError(f"n_features must be even, got {n_features}")
+        self.num_classes = None if num_classes is None else check_positive_int("num_classes", num_classes)
+        E = 4 * C
+        self.embed = nn.Sequential(nn.Linear(self.n_features, E), nn.SiLU(), nn.Linear(E, E))
+        self.label = nn.Embedding(self.num_classes + 1, E) if self.num_classes else None
+        self.inp = nn.Conv2d(1, C, 3, padding=1)
+        self.enc = _ResBlock(C, C, E)                             # side x side
+        self.down = nn.Conv2d(C, 2 * C, 3, stride=2, padding=1)   # -> side/2
+        self.mid1, self.mid2 = _ResBlock(2 * C, 2 * C, E), _ResBlock(2 * C, 2 * C, E)
+        self.up = nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(2 * C, C, 3, padding=1))
+        self.dec = _ResBlock(2 * C, C, E)                         # [upsampled, skip] -> C
+        self.out = nn.Sequential(nn.GroupNorm(min(8, C), C), nn.SiLU(), nn.Conv2d(C, 1, 3, padding=1))
+
+    def forward(self, x: torch.Tensor, c: torch.Tensor | float, y: torch.Tensor | None = None) -> torch.Tensor:
+        check_points("x", x, dim=self.dim, finite=False)
+        n, w = x.shape[0], self.inp.weight.dtype      # computed in the net's dtype, returned in x's
+        if isinstance(c, bool) or not isinstance(c, (torch.Tensor, Real)):
+            raise TypeError(f"c must be a number or a tensor of shape ({n},), got {type(c).__name__}")
+        c = torch.as_tensor(c, dtype=w, device=x.device)
+        c = c.expand(n) if c.ndim == 0 else c.reshape(-1) if c.shape == (n, 1) else c
+        if c.shape != (n,):
+            raise ValueError(f"c must be a scalar or have shape ({n},), got shape {tuple(c.shape)}")
+        e = self.embed(sinusoidal_features(c, self.n_features))
+        if y is not None:
+            if self.label is None:
+                raise ValueError("labels y were given but this UNet has no class embedding (num_classes=None)")
+            y = torch.as_tensor(y, device=x.device)
+            if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+                raise TypeError(f"labels y must be integers, got dtype {y.dtype}")
+            if y.numel() not in (1, n):
+                raise ValueError(f"labels y must be one label or {n} labels (one per point), got {y.numel()}")
+            y = y.long().reshape(-1).expand(n)
+            if (y < 0).any() or (y > self.num_classes).any():
+                raise ValueError(f"labels y must lie in 0..{self.num_classes} ({self.num_classes} = no class)")
+            e = e + self.label(y)
+        elif self.label is not None:
+            e = e + self.label.weight[self.num_classes]          # no label given: the "no class" embedding
+        h0 = self.enc(self.inp(x.to(w).reshape(n, 1, self.side, self.side)), e)
+        h = self.mid2(self.mid1(self.down(h0), e), e)
+        h = self.dec(torch.cat([self.up(h), h0], dim=1), e)
+        return self.out(h).reshape(n, self.dim).to(x.dtype)

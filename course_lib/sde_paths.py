@@ -115,7 +115,7 @@ def solve_ode(
     r"""Solve ``dx/dt = drift(x, t)`` on the grid ``times`` (increasing or decreasing) from ``x0``.
 
     ``method="euler"``: x_{i+1} = x_i + h d_i with d_i = drift(x_i, t_i), h = t_{i+1} - t_i.
-    ``method="heun"`` (book eq. ``ch5-heun``): x' = x_i + h d_i, then
+    ``method="heun"`` (book eq. ``eq-pf-ode-heun``): x' = x_i + h d_i, then
     x_{i+1} = x_i + h (d_i + drift(x', t_{i+1})) / 2 (second order, 2 evaluations per step).
     Unlike the samplers in :mod:`course_lib.samplers` (which always run from noise to data), this
     also runs forward in time, e.g. to *encode* data into noise with the probability-flow ODE.
