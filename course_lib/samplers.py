@@ -345,11 +345,12 @@ def pf_ode_heun(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=No
 
 def pf_ode_rk45(denoiser: Callable, x: torch.Tensor, grid: Grid, *, rtol: float = 1e-5, atol: float = 1e-5,
                 generator=None, callback=None, return_info: bool = False, keep_trajectory: bool = True,
-                denoise_final: bool = True, max_nfe: int = 50_000):   # max_nfe: a clear error instead of a hang
+                denoise_final: bool = True, max_nfe: int = 50_000):
     """The probability-flow ODE solved by scipy's adaptive RK45 (``solve_ivp``, as in Song et al.'s
     code; the ODE of book eq. ``eq-pf-ode``) from grid.t[0] to the last nonzero time of the grid, then
     x0_hat there. The solver chooses its own steps (``rtol``, ``atol``); NFE counts its evaluations
-    (all points integrated as one system, in float64) plus the final x0_hat."""
+    (all points integrated as one system, in float64) plus the final x0_hat. A ValueError is raised
+    after ``max_nfe`` evaluations (a stiff or diverging run stops with a message instead of hanging)."""
     from scipy.integrate import solve_ivp
 
     rtol = check_positive_float("rtol", rtol); atol = check_positive_float("atol", atol)

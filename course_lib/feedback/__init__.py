@@ -14,7 +14,7 @@ import re
 from ._core import (Case, Check, Exercise, Feedback, FunctionExercise, ValueExercise, check_function, check_true,
                     check_value, compare, report)
 
-CHAPTERS = ("ch1", "ch2", "ch3", "ch4", "ch5", "ch6")
+CHAPTERS = ("ch1", "ch2", "ch3", "ch4", "ch5", "ch6", "ch7")
 
 __all__ = ["Case", "Check", "Exercise", "Feedback", "FunctionExercise", "ValueExercise", "check_function",
            "check_true", "check_value", "compare", "report", "exercise", "hint", *CHAPTERS]

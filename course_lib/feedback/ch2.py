@@ -45,7 +45,7 @@ def _step(k: int, dtype=torch.float64):
 
 
 ALPHA_N = register(ValueExercise(
-    "ch2-ex-alpha-N", name="alpha_N of the linear schedule", answer="alpha_N_ho", expected=_alpha_N_ho, rtol=1e-3,
+    "ch2-ex-alpha-n", name="alpha_N of the linear schedule", answer="alpha_N_ho", expected=_alpha_N_ho, rtol=1e-3,
     hint="each step multiplies the signal's scale by A_k, and A_k^2 + B_k^2 = 1. Mind scale versus variance."))
 
 DDPM_STEP = register(FunctionExercise(
@@ -64,7 +64,7 @@ RENOISE_STEP = FunctionExercise(
 
 
 def check_alpha_N(value, *, hint: bool = False, quiet: bool | None = None) -> Feedback:
-    """Exercise ch2-ex-alpha-N: alpha_N of Ho et al.'s linear schedule (N = 1000, B_k^2 from 1e-4 to 0.02)."""
+    """Exercise ch2-ex-alpha-n: alpha_N of Ho et al.'s linear schedule (N = 1000, B_k^2 from 1e-4 to 0.02)."""
     return ALPHA_N.check(value, hint=hint, quiet=quiet)
 
 
