@@ -33,6 +33,7 @@ __all__ = [
     "check_shape",
     "same_process",
     "check_same_process",
+    "check_labels",
     "FLOAT_DTYPES",
 ]
 
@@ -227,3 +228,40 @@ def check_matching_points(x_name: str, x: torch.Tensor, y_name: str, y: torch.Te
         raise ValueError(f"{x_name} and {y_name} must have one shape (n, d), got {x_name} {tuple(x.shape)} "
                          f"and {y_name} {tuple(y.shape)}")
     check_same_device(**{x_name: x, y_name: y})
+
+
+def check_labels(name: str, y, *, n: int | None = None, num_classes: int | None = None,
+                 allow_null: bool = False) -> torch.Tensor:
+    """Integer class labels -> an int64 tensor of shape (m,) on ``y``'s device, or raise.
+
+    ``y``: one integer, or a tensor, array or list of integers of shape (m,) (or (m, 1)). With ``n``
+    there must be one label (broadcast to all n points) or n (one per point); the result then has
+    shape (n,). With ``num_classes`` = K the labels must lie in 0..K-1 (0..K with ``allow_null``:
+    K means "no class").
+    """
+    count = f"one label or {n} labels (one per point)" if n is not None else "one or more labels"
+    if isinstance(y, (bool, np.bool_)):
+        raise TypeError(f"labels {name} must be integers, got bool {y!r}")
+    if isinstance(y, Integral):
+        y = torch.tensor([int(y)])
+    elif isinstance(y, (list, tuple, np.ndarray)):
+        try:
+            y = torch.as_tensor(np.asarray(y))
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(f"labels {name} must be integers (a tensor, array or list of int), got "
+                            f"{type(y).__name__} {str(y)[:60]}") from None
+    elif not isinstance(y, torch.Tensor):
+        raise TypeError(f"labels {name} must be an integer or a tensor of integers, got {type(y).__name__} {y!r}")
+    if y.dtype == torch.bool or torch.is_floating_point(y) or torch.is_complex(y):
+        raise ValueError(f"labels {name} must be integers (e.g. torch.int64), got dtype {y.dtype}")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim > 1 or y.numel() == 0 or (n is not None and y.numel() not in (1, n)):
+        raise ValueError(f"labels {name} must be {count}, got shape {tuple(y.shape)}")
+    y = y.reshape(-1).long()
+    top = None if num_classes is None else num_classes if allow_null else num_classes - 1
+    if (y < 0).any() or (top is not None and (y > top).any()):
+        extra = f" ({num_classes} = no class)" if allow_null else ""
+        raise ValueError(f"labels {name} must lie in {'0..' + str(top) + extra if top is not None else '0, 1, 2, ...'}, "
+                         f"got values in [{int(y.min())}, {int(y.max())}]")
+    return y.expand(n) if n is not None else y

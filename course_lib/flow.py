@@ -14,7 +14,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import check_positive_int
+from ._checks import check_matching_points, check_positive_int
 from .device import rand, randn
 from .experiments import Recipe
 from .losses import _check_model_input
@@ -57,7 +57,7 @@ class RectifiedFlow(Process):
                             f"{type(distribution).__name__}")
         D = distribution.denoiser_for(self)
         def denoiser(x, t):
-            t = _as_tensor("t", t)
+            t = self._t(t)                                               # in [0, 1]: checked before the cap
             t = t if t.device.type == "mps" else t.to(torch.float64)     # MPS has no float64
             return D(x, t.clamp(max=1 - 1e-6))
 
@@ -65,16 +65,26 @@ class RectifiedFlow(Process):
 
 
 def velocity_from_denoiser(x: torch.Tensor, x0_hat: torch.Tensor, t) -> torch.Tensor:
-    """v_hat = (x - D) / t (eq. ``eq-fm-velocity``), for t > 0."""
-    t = _as_tensor("t", t)
+    """v_hat = (x - D) / t (eq. ``eq-fm-velocity``), for t in (0, 1]."""
+    check_matching_points("x", x, "x0_hat", x0_hat)
+    t = _flow_time(t)
     if (t <= 0).any():
         raise ValueError("t must be > 0 (at t = 0 the velocity is not a function of D)")
-    return (x - x0_hat) / _col(t, x)
+    return (x - x0_hat) / _col(t, x, "t")
 
 
 def denoiser_from_velocity(x: torch.Tensor, v_hat: torch.Tensor, t) -> torch.Tensor:
-    """D = x - t v_hat (eq. ``eq-fm-velocity``)."""
-    return x - _col(_as_tensor("t", t), x) * v_hat
+    """D = x - t v_hat (eq. ``eq-fm-velocity``), for t in [0, 1]."""
+    check_matching_points("x", x, "v_hat", v_hat)
+    return x - _col(_flow_time(t), x, "t") * v_hat
+
+
+def _flow_time(t) -> torch.Tensor:
+    """A checked rectified-flow time: a number or a tensor of shape (n,), finite, in [0, 1]."""
+    t = _as_tensor("t", t, max_ndim=1)
+    if (t < 0).any() or (t > 1).any():
+        raise ValueError(f"t must lie in [0, 1] (rectified flow's time), got values in [{t.min().item()}, {t.max().item()}]")
+    return t
 
 
 class VelocityDenoiser(NetDenoiser):

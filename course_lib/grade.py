@@ -31,14 +31,63 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from ._checks import check_positive_float
 
 __all__ = ["exercises_in", "grade_notebook", "grade", "write_csv", "main", "FIELDS"]
 
 FIELDS = ["notebook", "exercise", "points", "max_points", "status", "message"]
 EXERCISE_RE = re.compile(r"(?:```|:::)\{exercise\}[^\n]*\n(?:(?::(?!label)[^\n]*\n)*):label:\s*(?P<label>\S+)")
 TIMEOUT_NAME = "CellTimeoutError"
+
+
+def _check_nb(nb) -> None:
+    """Raise unless ``nb`` looks like a notebook read with nbformat or json: a dict with a list of cell dicts."""
+    if isinstance(nb, (str, os.PathLike)):
+        raise TypeError(f"nb must be a notebook dict, got the path {str(nb)!r}; read it first "
+                        "(nbformat.read(path, as_version=4) or json.load)")
+    if not isinstance(nb, Mapping) or not isinstance(nb.get("cells"), list):
+        raise TypeError(f"nb must be a notebook: a dict with a list of cells (nbformat.read or json.load), got "
+                        f"{type(nb).__name__}" + (f" with cells={type(nb.get('cells')).__name__}" if isinstance(nb, Mapping) else ""))
+    bad = next((i for i, c in enumerate(nb["cells"]) if not isinstance(c, Mapping)), None)
+    if bad is not None:
+        raise TypeError(f"nb must hold cells that are dicts, got {type(nb['cells'][bad]).__name__} as cell {bad}")
+
+
+def _check_path(name: str, path) -> Path:
+    """A str or os.PathLike, not empty -> Path."""
+    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
+        raise TypeError(f"{name} must be a path (str or pathlib.Path), got {type(path).__name__} {path!r}")
+    if str(path) == "":
+        raise ValueError(f"{name} must be a path, got an empty string")
+    return Path(path)
+
+
+def _check_notebook_file(name: str, path) -> Path:
+    path = _check_path(name, path)
+    if not path.is_file():
+        raise ValueError(f"{name}: no such notebook {str(path)!r} (expected an existing .ipynb file)"
+                         + (", got a folder" if path.is_dir() else ""))
+    return path
+
+
+def _check_out_file(name: str, path) -> Path:
+    path = _check_path(name, path)
+    if path.is_dir():
+        raise ValueError(f"{name} must be a file to write, got the folder {str(path)!r}")
+    if not path.resolve().parent.is_dir():
+        raise ValueError(f"{name}: the folder of {str(path)!r} does not exist; create it first")
+    return path
+
+
+def _check_out_dir(name: str, path) -> Path:
+    path = _check_path(name, path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{name} must be a folder (created if missing), got the file {str(path)!r}")
+    return path
 
 
 def _source(cell: dict) -> str:
@@ -49,6 +98,7 @@ def _source(cell: dict) -> str:
 def exercises_in(nb: dict) -> list[dict]:
     """The exercises of a notebook, in order: ``label``, ``points`` (cell metadata, None if not set),
     and the cells ``start`` (the exercise's markdown cell) to ``end`` (exclusive: the next exercise)."""
+    _check_nb(nb)
     found = []
     for i, cell in enumerate(nb.get("cells", [])):
         if cell.get("cell_type") != "markdown":
@@ -254,8 +304,13 @@ def grade_notebook(path: str | Path, *, timeout: float = 300, startup_timeout: f
 
     from .feedback import exercise
 
-    path = Path(path)
-    nb = nbformat.read(str(path), as_version=4)
+    path = _check_notebook_file("path", path)
+    timeout = check_positive_float("timeout", timeout)
+    startup_timeout = check_positive_float("startup_timeout", startup_timeout)
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception as exc:  # noqa: BLE001 - whatever nbformat or json raise: not a notebook
+        raise ValueError(f"path {str(path)!r} is not a readable notebook ({type(exc).__name__}: {str(exc)[:200]})") from exc
     graded = [ex for ex in exercises_in(nb) if exercise(ex["label"]) is not None]
     rows = []
     if not graded:
@@ -317,7 +372,25 @@ def _feedback_markdown(path: str, rows: list[dict]) -> str:
 
 def grade(notebooks: list[str], *, out: str | Path | None = None, feedback_dir: str | Path | None = None,
           timeout: float = 300, startup_timeout: float = 120) -> list[dict]:
-    """Grade ``notebooks`` in order; write the CSV (and one feedback markdown file per notebook)."""
+    """Grade ``notebooks`` in order; write the CSV (and one feedback markdown file per notebook).
+
+    Every path is checked before the first notebook runs; a notebook that cannot be read or run gets
+    one ``error`` row, and the others are graded."""
+    if isinstance(notebooks, (str, os.PathLike)):
+        raise TypeError(f"notebooks must be a list of paths, got the single path {str(notebooks)!r}; "
+                        f"use [{str(notebooks)!r}]")
+    if not isinstance(notebooks, (list, tuple)):
+        raise TypeError(f"notebooks must be a list of notebook paths, got {type(notebooks).__name__}")
+    if not notebooks:
+        raise ValueError("notebooks must name at least one notebook, got an empty list")
+    for nb in notebooks:
+        _check_notebook_file("notebooks", nb)
+    if out is not None:
+        _check_out_file("out", out)
+    if feedback_dir is not None:
+        _check_out_dir("feedback_dir", feedback_dir)
+    timeout = check_positive_float("timeout", timeout)
+    startup_timeout = check_positive_float("startup_timeout", startup_timeout)
     rows = []
     for nb in notebooks:
         try:
@@ -335,6 +408,16 @@ def grade(notebooks: list[str], *, out: str | Path | None = None, feedback_dir: 
 
 
 def write_csv(rows: list[dict], out: str | Path) -> None:
+    """Write ``rows`` (dicts with the keys :data:`FIELDS`, as :func:`grade` returns them) to the CSV file ``out``."""
+    if not isinstance(rows, (list, tuple)):
+        raise TypeError(f"rows must be a list of dicts (as grade() returns), got {type(rows).__name__}")
+    for i, r in enumerate(rows):
+        if not isinstance(r, Mapping):
+            raise TypeError(f"rows must hold dicts, got {type(r).__name__} as rows[{i}]")
+        missing = [k for k in FIELDS if k not in r]
+        if missing:
+            raise ValueError(f"rows[{i}] lacks the field(s) {missing}; every row needs {FIELDS}")
+    out = _check_out_file("out", out)
     with open(out, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
         w.writeheader()
@@ -351,8 +434,14 @@ def main(argv: list[str] | None = None) -> int:
     missing = [n for n in args.notebooks if not Path(n).is_file()]
     if missing:
         p.error(f"no such notebook: {', '.join(missing)}")
-    if args.timeout <= 0:
-        p.error(f"--timeout must be positive, got {args.timeout}")
+    if not args.timeout > 0 or args.timeout == float("inf"):
+        p.error(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    try:
+        _check_out_file("--out", args.out)
+        if args.feedback_dir is not None:
+            _check_out_dir("--feedback-dir", args.feedback_dir)
+    except ValueError as exc:
+        p.error(str(exc))
     rows = grade(args.notebooks, out=args.out, feedback_dir=args.feedback_dir, timeout=args.timeout)
     for r in rows:
         print(f"{r['notebook']}  {r['exercise']:<24} {r['points']}/{r['max_points']}  {r['status']}")

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 from typing import Callable
 
-import torch
+import inspect
 
-from ._checks import check_points, check_positive_float, check_probability
+import torch
+from torch import nn
+
+from ._checks import (check_labels, check_points, check_positive_float, check_positive_int, check_probability,
+                      check_signature)
 from .device import rand
 from .losses import edm_loss
-from .params import EDMPrecond
+from .params import EDMPrecond, _edm_coefficients
 from .processes import _as_tensor
 
 __all__ = ["ClassEDMPrecond", "pack_labels", "unpack_labels", "class_edm_loss", "guided_denoiser"]
@@ -37,24 +41,51 @@ class ClassEDMPrecond(EDMPrecond):
             raise ValueError("net must be class-conditional (e.g. UNet(num_classes=10)), got num_classes=None")
 
     def forward(self, x, t, y=None):
-        t, a, _, _ = self._inputs(x, t)
+        return self._outputs(x, t, y=y)[0]
+
+    def _net(self, x, c, y=None) -> torch.Tensor:
+        """net(x, c, y) in the network's own dtype, returned in x's (as :meth:`NetDenoiser._net`)."""
+        p = next(self.net.parameters(), None)
+        if p is None or p.dtype == x.dtype:
+            return self.net(x, c, y)
+        return self.net(x.to(p.dtype), c.to(p.dtype), y).to(x.dtype)
+
+    def _outputs(self, x, t, need_noise: bool = False, y=None):
+        # EDMPrecond._outputs with the labels passed on; at sigma = 0 the limit D = x / s (c_skip = 1, c_out = 0)
+        t, a, b, _ = self._inputs(x, t, need_noise)
         sigma = self.process.sigma_at(t).to(device=x.device, dtype=x.dtype)
-        c_skip, c_out, c_in, c_noise = self.coefficients(sigma)
+        noisy = sigma > 0
+        c_skip, c_out, c_in, c_noise = _edm_coefficients(torch.where(noisy, sigma, torch.ones_like(sigma)), self.sigma_data)
         xs = x / a
-        return c_skip[:, None] * xs + c_out[:, None] * self.net(c_in[:, None] * xs, c_noise, y)
+        x0 = c_skip[:, None] * xs + c_out[:, None] * self._net(c_in[:, None] * xs, c_noise, y)
+        x0 = torch.where(noisy[:, None], x0, xs)
+        return x0, (x - a * x0) / b
 
 
 def pack_labels(x: torch.Tensor, y) -> torch.Tensor:
     """Points (n, d) and integer labels (n,) -> one (n, d + 1) tensor for :func:`course_lib.training.train`."""
     check_points("x", x)
-    y = torch.as_tensor(y)
-    if y.shape != (x.shape[0],) or torch.is_floating_point(y) or (y < 0).any():
-        raise ValueError(f"y must hold {x.shape[0]} non-negative integer labels, got shape {tuple(y.shape)}, dtype {y.dtype}")
-    return torch.cat([x, y.to(x.dtype)[:, None]], dim=1)
+    y = check_labels("y", y)
+    if y.shape != (x.shape[0],):
+        raise ValueError(f"labels y must hold {x.shape[0]} labels (one per point of x), got shape {tuple(y.shape)}")
+    exact = 2 / torch.finfo(x.dtype).eps           # the largest integer up to which x's dtype holds every integer
+    if int(y.max()) > exact:
+        raise ValueError(f"labels y up to {int(y.max())} cannot be stored exactly in x's dtype {x.dtype} (integers up to "
+                         f"{exact:.0f} only); convert x to torch.float32 first")
+    return torch.cat([x, y.to(device=x.device, dtype=x.dtype)[:, None]], dim=1)
 
 
 def unpack_labels(data: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Inverse of :func:`pack_labels`: (points (n, d), labels (n,) as int64)."""
+    x, y = _unpack(data)
+    last = data[:, -1]
+    if (last < 0).any() or (last != last.round()).any():
+        raise ValueError("data's last column must hold the labels (integers >= 0, as pack_labels writes them), got "
+                         f"values such as {last[(last < 0) | (last != last.round())][0].item()}")
+    return x, y
+
+
+def _unpack(data: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     check_points("data", data)
     if data.shape[1] < 2:
         raise ValueError(f"data must have the label as an extra last column, got shape {tuple(data.shape)}")
@@ -64,18 +95,38 @@ def unpack_labels(data: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 def class_edm_loss(num_classes: int, p_uncond: float = 0.1, **edm_options) -> Callable:
     """EDM's loss (:func:`course_lib.losses.edm_loss`) on packed (x0, y) batches, with label dropout:
     each label becomes ``num_classes`` ("no class") with probability ``p_uncond``."""
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
+    num_classes = check_positive_int("num_classes", num_classes)
     p_uncond = check_probability("p_uncond", p_uncond)
+    known = inspect.signature(edm_loss).parameters
+    unknown = sorted(k for k in edm_options if k not in known)
+    if unknown:
+        raise TypeError(f"class_edm_loss: unknown option(s) {unknown}; edm_loss takes {sorted(known)}")
     base = edm_loss(**edm_options)
 
     def loss(model, data, generator=None):
-        x0, y = unpack_labels(data)
+        _check_class_model(model)
+        own = getattr(model, "num_classes", None)
+        if own is not None and own != num_classes:
+            raise ValueError(f"model has num_classes={own} but the loss was built with num_classes={num_classes}")
+        x0, y = _unpack(data)
+        dim = getattr(model, "dim", None)
+        if isinstance(dim, int) and x0.shape[1] != dim:
+            raise ValueError(f"data must have {dim + 1} columns for this model (the points and their label as the "
+                             f"last column, see pack_labels), got shape {tuple(data.shape)}")
         drop = rand((y.shape[0],), generator=generator).to(y.device) < p_uncond
         y = torch.where(drop, torch.full_like(y, num_classes), y)
         return base(lambda x, t: model(x, t, y), x0, generator)
 
+    loss.extra_columns = 1   # train() expects the label packed after each point
     return loss
+
+
+def _check_class_model(model) -> None:
+    """Raise unless ``model`` can be called as model(x, t, y) (for a module: its ``forward``)."""
+    if isinstance(model, nn.Module) and not callable(getattr(model, "forward", None)):
+        raise TypeError(f"model must define forward(x, t, y), got {type(model).__name__}")
+    check_signature("model", model.forward if isinstance(model, nn.Module) else model, 3,
+                    "(x, t, y): a class-conditional denoiser such as ClassEDMPrecond")
 
 
 def guided_denoiser(model: Callable, y, w: float) -> Callable:
@@ -85,12 +136,11 @@ def guided_denoiser(model: Callable, y, w: float) -> Callable:
     label per point (or one label for all); ``w >= 0`` is the guidance weight. Returns a plain
     ``D(x, t)`` that any sampler accepts; each call costs two network evaluations (one batch).
     """
-    if not callable(model):
-        raise TypeError(f"model must be a callable D(x, t, y), got {type(model).__name__}")
+    _check_class_model(model)
     w = check_positive_float("w", w, allow_zero=True)
-    y = torch.as_tensor(y).long().reshape(-1)
-    if (y < 0).any():
-        raise ValueError("labels y must be >= 0")
+    K = getattr(model, "num_classes", None)
+    y = check_labels("y", y, num_classes=K)
+    null_label = K if K is not None else int(y.max()) + 1     # the "no class" label
 
     def D(x, t):
         check_points("x", x)
@@ -101,7 +151,7 @@ def guided_denoiser(model: Callable, y, w: float) -> Callable:
         t = _as_tensor("t", t).to(x.device)
         if w == 0:
             return model(x, t, None)
-        null = torch.full_like(yy, getattr(model, "num_classes", int(yy.max()) + 1))
+        null = torch.full_like(yy, null_label)
         tt = t.expand(n) if t.ndim == 0 else t
         both = model(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([null, yy]))
         d_none, d_cond = both[:n], both[n:]

@@ -7,7 +7,7 @@ from numbers import Real
 import torch
 from torch import nn
 
-from ._checks import check_points, check_positive_float, check_positive_int
+from ._checks import check_labels, check_points, check_positive_float, check_positive_int
 
 __all__ = ["MLP", "TimeMLP", "UNet", "sinusoidal_features"]
 
@@ -168,15 +168,9 @@ class UNet(nn.Module):
         e = self.embed(sinusoidal_features(c, self.n_features))
         if y is not None:
             if self.label is None:
-                raise ValueError("labels y were given but this UNet has no class embedding (num_classes=None)")
-            y = torch.as_tensor(y, device=x.device)
-            if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
-                raise TypeError(f"labels y must be integers, got dtype {y.dtype}")
-            if y.numel() not in (1, n):
-                raise ValueError(f"labels y must be one label or {n} labels (one per point), got {y.numel()}")
-            y = y.long().reshape(-1).expand(n)
-            if (y < 0).any() or (y > self.num_classes).any():
-                raise ValueError(f"labels y must lie in 0..{self.num_classes} ({self.num_classes} = no class)")
+                raise ValueError("labels y need a class embedding, but this UNet has no class embedding (num_classes=None): "
+                                 "pass y=None, or build it with UNet(num_classes=K)")
+            y = check_labels("y", y, n=n, num_classes=self.num_classes, allow_null=True).to(x.device)
             e = e + self.label(y)
         elif self.label is not None:
             e = e + self.label.weight[self.num_classes]          # no label given: the "no class" embedding

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._checks import check_bool
+
 __all__ = ["glue", "GLUED"]
 
 GLUED: dict[str, Any] = {}
@@ -28,6 +30,7 @@ def glue(name: str, variable: Any, display: bool = True) -> None:
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"glue: name must be a non-empty str, got {name!r}")
+    display = check_bool("display", display)
     GLUED[name] = variable
     if _myst_glue is not None:
         _myst_glue(name, variable, display=display)

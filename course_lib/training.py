@@ -73,8 +73,10 @@ def train(
     check_signature("loss_fn", loss_fn, 3, "(model, x0, generator)")
     check_points("data", data)
     dim = getattr(model, "dim", None)
-    if isinstance(dim, int) and data.shape[1] != dim:
-        raise ValueError(f"data must have {dim} column(s) for this model, got shape {tuple(data.shape)}")
+    extra = getattr(loss_fn, "extra_columns", 0)   # e.g. a class label packed after the point (guidance)
+    if isinstance(dim, int) and data.shape[1] != dim + extra:
+        raise ValueError(f"data must have {dim + extra} column(s) for this model and loss, got shape "
+                         f"{tuple(data.shape)}" + (f" ({dim} for the point, {extra} packed after it)" if extra else ""))
     steps = check_positive_int("steps", steps)
     batch_size = check_positive_int("batch_size", batch_size)
     lr = check_positive_float("lr", lr)
