@@ -23,7 +23,7 @@ from ._checks import (check_labels, check_points, check_positive_float, check_po
                       check_signature)
 from .device import rand
 from .losses import edm_loss
-from .params import EDMPrecond, _edm_coefficients
+from .params import EDMPrecond
 from .processes import _as_tensor
 
 __all__ = ["ClassEDMPrecond", "pack_labels", "unpack_labels", "class_edm_loss", "guided_denoiser"]
@@ -41,25 +41,7 @@ class ClassEDMPrecond(EDMPrecond):
             raise ValueError("net must be class-conditional (e.g. UNet(num_classes=10)), got num_classes=None")
 
     def forward(self, x, t, y=None):
-        return self._outputs(x, t, y=y)[0]
-
-    def _net(self, x, c, y=None) -> torch.Tensor:
-        """net(x, c, y) in the network's own dtype, returned in x's (as :meth:`NetDenoiser._net`)."""
-        p = next(self.net.parameters(), None)
-        if p is None or p.dtype == x.dtype:
-            return self.net(x, c, y)
-        return self.net(x.to(p.dtype), c.to(p.dtype), y).to(x.dtype)
-
-    def _outputs(self, x, t, need_noise: bool = False, y=None):
-        # EDMPrecond._outputs with the labels passed on; at sigma = 0 the limit D = x / s (c_skip = 1, c_out = 0)
-        t, a, b, _ = self._inputs(x, t, need_noise)
-        sigma = self.process.sigma_at(t).to(device=x.device, dtype=x.dtype)
-        noisy = sigma > 0
-        c_skip, c_out, c_in, c_noise = _edm_coefficients(torch.where(noisy, sigma, torch.ones_like(sigma)), self.sigma_data)
-        xs = x / a
-        x0 = c_skip[:, None] * xs + c_out[:, None] * self._net(c_in[:, None] * xs, c_noise, y)
-        x0 = torch.where(noisy[:, None], x0, xs)
-        return x0, (x - a * x0) / b
+        return self._outputs(x, t, False, y)[0]     # EDMPrecond's outputs with the labels passed to the net
 
 
 def pack_labels(x: torch.Tensor, y) -> torch.Tensor:

@@ -74,6 +74,21 @@ def sinusoidal_features(c: torch.Tensor, n_features: int, max_period: float = 10
     return torch.cat([torch.sin(angles), torch.cos(angles)], dim=1)
 
 
+def _condition(c, x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """The noise condition ``c`` (a number, or shape (n,) or (n, 1)) as a (n,) tensor of ``dtype`` on x's device."""
+    n = x.shape[0]
+    if isinstance(c, bool) or not isinstance(c, (torch.Tensor, Real)):
+        raise TypeError(f"c must be a number or a tensor of shape ({n},), got {type(c).__name__}")
+    c = torch.as_tensor(c, dtype=dtype, device=x.device)
+    if c.ndim == 0:
+        c = c.expand(n)
+    if c.ndim == 2 and c.shape[1] == 1:
+        c = c[:, 0]
+    if c.shape != (n,):
+        raise ValueError(f"c must be a scalar or have shape ({n},), got shape {tuple(c.shape)}")
+    return c
+
+
 class TimeMLP(nn.Module):
     """(x, c) -> y: an MLP on x concatenated with sinusoidal features of a scalar condition c.
 
@@ -93,15 +108,7 @@ class TimeMLP(nn.Module):
     def forward(self, x: torch.Tensor, c: torch.Tensor | float) -> torch.Tensor:
         check_points("x", x, dim=self.dim, finite=False)
         w = self.net[0].weight.dtype     # float64 input into a float32 net: computed in float32, returned in float64
-        if isinstance(c, bool) or not isinstance(c, (torch.Tensor, Real)):
-            raise TypeError(f"c must be a number or a tensor of shape ({x.shape[0]},), got {type(c).__name__}")
-        c = torch.as_tensor(c, dtype=w, device=x.device)
-        if c.ndim == 0:
-            c = c.expand(x.shape[0])
-        if c.ndim == 2 and c.shape[1] == 1:
-            c = c[:, 0]
-        if c.shape != (x.shape[0],):
-            raise ValueError(f"c must be a scalar or have shape ({x.shape[0]},), got shape {tuple(c.shape)}")
+        c = _condition(c, x, w)
         h = torch.cat([x.to(w), c[:, None], sinusoidal_features(c, self.n_features)], dim=1)
         return _evaluate(self.net, h, self.hidden).to(x.dtype)
 
@@ -159,12 +166,7 @@ class UNet(nn.Module):
     def forward(self, x: torch.Tensor, c: torch.Tensor | float, y: torch.Tensor | None = None) -> torch.Tensor:
         check_points("x", x, dim=self.dim, finite=False)
         n, w = x.shape[0], self.inp.weight.dtype      # computed in the net's dtype, returned in x's
-        if isinstance(c, bool) or not isinstance(c, (torch.Tensor, Real)):
-            raise TypeError(f"c must be a number or a tensor of shape ({n},), got {type(c).__name__}")
-        c = torch.as_tensor(c, dtype=w, device=x.device)
-        c = c.expand(n) if c.ndim == 0 else c.reshape(-1) if c.shape == (n, 1) else c
-        if c.shape != (n,):
-            raise ValueError(f"c must be a scalar or have shape ({n},), got shape {tuple(c.shape)}")
+        c = _condition(c, x, w)
         e = self.embed(sinusoidal_features(c, self.n_features))
         if y is not None:
             if self.label is None:

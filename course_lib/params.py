@@ -136,12 +136,13 @@ class NetDenoiser(nn.Module):
         c = self.process.condition(t).to(device=x.device, dtype=x.dtype)
         return t, a, b, c
 
-    def _net(self, x, c) -> torch.Tensor:
-        """net(x, c) in the network's own dtype (float64 points into a float32 net are converted), returned in x's."""
+    def _net(self, x, c, *args) -> torch.Tensor:
+        """net(x, c, *args) in the network's own dtype (float64 points into a float32 net are converted),
+        returned in x's; ``args`` (e.g. class labels) are passed on unchanged."""
         p = next(self.net.parameters(), None)
         if p is None or p.dtype == x.dtype:
-            return self.net(x, c)
-        return self.net(x.to(p.dtype), c.to(p.dtype)).to(x.dtype)
+            return self.net(x, c, *args)
+        return self.net(x.to(p.dtype), c.to(p.dtype), *args).to(x.dtype)
 
     def raw(self, x, t) -> torch.Tensor:
         """The network's own output at (x, t)."""
@@ -245,13 +246,13 @@ class EDMPrecond(NetDenoiser):
         """(c_skip, c_out, c_in, c_noise) at noise level(s) ``sigma``."""
         return edm_coefficients(sigma, self.sigma_data)
 
-    def _outputs(self, x, t, need_noise: bool = False):
+    def _outputs(self, x, t, need_noise: bool = False, *net_args):
         t, a, b, _ = self._inputs(x, t, need_noise)
         sigma = self.process.sigma_at(t).to(device=x.device, dtype=x.dtype)
         noisy = sigma > 0      # at sigma = 0 the limit is D = x~ (c_skip = 1, c_out = 0)
         c_skip, c_out, c_in, c_noise = _edm_coefficients(torch.where(noisy, sigma, torch.ones_like(sigma)), self.sigma_data)
         xs = x / a
-        x0 = c_skip[:, None] * xs + c_out[:, None] * self._net(c_in[:, None] * xs, c_noise)
+        x0 = c_skip[:, None] * xs + c_out[:, None] * self._net(c_in[:, None] * xs, c_noise, *net_args)
         x0 = torch.where(noisy[:, None], x0, xs)
         return x0, (x - a * x0) / b
 
