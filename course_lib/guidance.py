@@ -97,7 +97,10 @@ def class_edm_loss(num_classes: int, p_uncond: float = 0.1, **edm_options) -> Ca
                              f"last column, see pack_labels), got shape {tuple(data.shape)}")
         drop = rand((y.shape[0],), generator=generator).to(y.device) < p_uncond
         y = torch.where(drop, torch.full_like(y, num_classes), y)
-        return base(lambda x, t: model(x, t, y), x0, generator)
+        def labelled(x, t):
+            return model(x, t, y)
+        labelled.process = getattr(model, "process", None)   # so edm_loss keeps sigma within the process's range
+        return base(labelled, x0, generator)
 
     loss.extra_columns = 1   # train() expects the label packed after each point
     return loss

@@ -88,6 +88,15 @@ def test_class_edm_loss_runs_and_drops_labels():
         class_edm_loss(10, p_uncond=1.5)
 
 
+def test_class_edm_loss_keeps_sigma_within_the_process():
+    # ln sigma ~ N(P_mean, P_std^2) reaches beyond EDM's sigma_max = 80 about once in 6e5 draws (a long
+    # training run); like edm_loss, the labelled loss clamps sigma there instead of failing the range check
+    model = ClassEDMPrecond(UNet(channels=8, num_classes=10), sigma_data=0.5)
+    data = pack_labels(torch.randn(64, 64), torch.arange(64) % 10)
+    loss = class_edm_loss(10, P_mean=6.0, P_std=0.5)(model, data, make_generator(0))   # sigma ~ 400
+    assert loss.ndim == 0 and torch.isfinite(loss)
+
+
 def test_rectified_flow_coefficients():
     rf = RectifiedFlow()
     t = torch.tensor([0.1, 0.5, 0.9], dtype=torch.float64)
