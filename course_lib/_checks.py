@@ -34,6 +34,8 @@ __all__ = [
     "same_process",
     "check_same_process",
     "check_labels",
+    "as_tensor",
+    "as_column",
     "FLOAT_DTYPES",
 ]
 
@@ -265,3 +267,32 @@ def check_labels(name: str, y, *, n: int | None = None, num_classes: int | None 
         raise ValueError(f"labels {name} must lie in {'0..' + str(top) + extra if top is not None else '0, 1, 2, ...'}, "
                          f"got values in [{int(y.min())}, {int(y.max())}]")
     return y.expand(n) if n is not None else y
+
+
+def as_tensor(name: str, t, *, dtype=torch.float64, max_ndim: int | None = None) -> torch.Tensor:
+    """A Python or numpy number or a tensor of times -> a floating tensor (finite, at most ``max_ndim`` axes)."""
+    if isinstance(t, bool):
+        raise TypeError(f"{name} must be a number or a tensor, got bool")
+    if isinstance(t, Real):
+        t = torch.tensor(float(t), dtype=dtype)
+    elif isinstance(t, torch.Tensor):
+        if not (torch.is_floating_point(t) or t.dtype in (torch.int32, torch.int64)):
+            raise TypeError(f"{name} must be a float or integer tensor, got dtype {t.dtype}")
+        if not torch.is_floating_point(t):
+            t = t.to(torch.get_default_dtype())
+    else:
+        raise TypeError(f"{name} must be a number or a torch.Tensor, got {type(t).__name__}")
+    if max_ndim is not None and t.ndim > max_ndim:
+        raise ValueError(f"{name} must be a number or a 1D tensor of shape (n,), got shape {tuple(t.shape)}")
+    check_finite(name, t)
+    return t
+
+
+def as_column(v: torch.Tensor, x: torch.Tensor, name: str = "times") -> torch.Tensor:
+    """Coefficient of shape () or (n,) -> broadcastable against points x of shape (n, d)."""
+    v = v.to(device=x.device, dtype=x.dtype)
+    if v.ndim == 0:
+        return v
+    if v.ndim == 1 and v.shape[0] == x.shape[0]:
+        return v[:, None]
+    raise ValueError(f"{name} must be a scalar or have shape ({x.shape[0]},) to match x, got shape {tuple(v.shape)}")

@@ -18,8 +18,8 @@ raise a ``ValueError``.
 
 ``denoiser_for(process)`` and ``score_for(process)`` turn these into the
 ``D(x, t)`` / ``score(x, t)`` callables the samplers consume, looking up
-``alpha`` and ``beta`` from the process (``alpha(t)``/``beta(t)``, or
-``alpha_at(k)``/``beta_at(k)`` for the discrete DDPM chain).
+``alpha`` and ``beta`` from the process (``process.alpha_beta(t)``; t is the step
+index k for the discrete DDPM chain).
 
 Classes: :class:`GaussianMixture`, :class:`Gaussian` (a one-component mixture),
 :class:`Uniform01`, :class:`CircleMixture` (points uniform on circles in 2D, e.g. the
@@ -36,6 +36,7 @@ import torch
 
 from ._checks import check_float_dtype, check_generator, check_points, check_positive_int, check_real
 from .device import rand, randn
+from .processes import Process
 
 __all__ = ["Distribution", "Gaussian", "GaussianMixture", "Uniform01", "CircleMixture", "Empirical"]
 
@@ -91,17 +92,6 @@ def _coef(name: str, value, x: torch.Tensor, *, allow_zero: bool) -> torch.Tenso
     return c
 
 
-def _lookup(process) -> tuple[Callable, Callable]:
-    """The (alpha, beta) functions of a process: ``alpha_at``/``beta_at`` if present, else ``alpha``/``beta``."""
-    if hasattr(process, "alpha_at") and hasattr(process, "beta_at"):
-        return process.alpha_at, process.beta_at
-    if callable(getattr(process, "alpha", None)) and callable(getattr(process, "beta", None)):
-        return process.alpha, process.beta
-    raise TypeError(
-        f"process must expose alpha(t) and beta(t) (or alpha_at(k) and beta_at(k)), got {type(process).__name__}"
-    )
-
-
 class Distribution:
     """Base class: subclasses define ``dim``, ``sample``, ``denoiser`` and usually ``score``."""
 
@@ -150,23 +140,28 @@ class Distribution:
 
     def denoiser_for(self, process) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
         """``D(x, t)`` = E[x0 | x_t = x] with alpha, beta read from ``process`` at time t."""
-        alpha_fn, beta_fn = _lookup(process)
+        _check_process(process)
 
         def denoiser(x: torch.Tensor, t) -> torch.Tensor:
-            return self.denoiser(x, alpha_fn(t), beta_fn(t))
+            return self.denoiser(x, *process.alpha_beta(t))
 
         denoiser.process = process   # a sampler refuses a grid of another process
         return denoiser
 
     def score_for(self, process) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
         """``score(x, t)`` = grad log q_t(x) with alpha, beta read from ``process`` at time t."""
-        alpha_fn, beta_fn = _lookup(process)
+        _check_process(process)
 
         def score(x: torch.Tensor, t) -> torch.Tensor:
-            return self.score(x, alpha_fn(t), beta_fn(t))
+            return self.score(x, *process.alpha_beta(t))
 
         score.process = process
         return score
+
+
+def _check_process(process) -> None:
+    if not isinstance(process, Process):
+        raise TypeError(f"process must be a Process (VP, VE, EDM, DDPMChain, ...), got {type(process).__name__}")
 
 
 # --- Gaussian mixtures --------------------------------------------------------

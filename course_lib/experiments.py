@@ -65,9 +65,7 @@ class Recipe:
     @property
     def prior_std(self) -> float:
         """Standard deviation of the prior x_T ~ N(0, beta(T)^2 I) (for the chain: beta_N)."""
-        if isinstance(self.process, DDPMChain):
-            return float(self.process.beta[-1])
-        return float(self.process.beta(self.process.T))
+        return self.process.prior_std
 
     def sample(self, x_T: torch.Tensor, n_steps: int, denoiser: Callable | None = None, **options):
         """Run the recipe's sampler from ``x_T`` with ``n_steps`` steps; returns (x, SampleInfo).
@@ -211,10 +209,8 @@ def nfe_sweep(recipes: dict[str, Recipe], metric: Callable[[torch.Tensor], float
 
 def sigma_range(process) -> tuple[float, float]:
     """The smallest nonzero and the largest sigma = beta/alpha a recipe's process trains on."""
-    if not isinstance(process, (DDPMChain, Process)):
-        raise TypeError(f"process must be a Process (VP, VE, EDM, ...) or a DDPMChain, got {type(process).__name__}")
-    if isinstance(process, DDPMChain):
-        return float(process.sigma_at(1)), float(process.sigma_at(process.N))
+    if not isinstance(process, Process):
+        raise TypeError(f"process must be a Process (VP, VE, EDM, DDPMChain, ...), got {type(process).__name__}")
     t_min = float(process.t_min_default)
     return float(process.sigma(t_min)), float(process.sigma(process.T))
 
@@ -248,7 +244,7 @@ def denoiser_error(recipe: Recipe, distribution, sigmas, *, n: int = 2000, seed:
         x0 = distribution.sample(n, g).float()
         xs = x0 + s_ * randn(x0.shape, generator=g)
         t = recipe.process.t_of_sigma(torch.tensor(min(s_, hi), dtype=torch.float64))
-        a = float(recipe.process.alpha_at(t))
+        a = float(recipe.process.alpha(t))
         with torch.no_grad():
             d_net = recipe.model((a * xs).to(device), torch.full((n,), float(t), device=device)).cpu()
         d_true = distribution.denoiser(xs, 1.0, s_)

@@ -24,7 +24,7 @@ from ._checks import (check_labels, check_points, check_positive_float, check_po
 from .device import rand
 from .losses import edm_loss
 from .params import EDMPrecond
-from .processes import _as_tensor
+from ._checks import as_tensor
 
 __all__ = ["ClassEDMPrecond", "pack_labels", "unpack_labels", "class_edm_loss", "guided_denoiser"]
 
@@ -130,7 +130,7 @@ def guided_denoiser(model: Callable, y, w: float) -> Callable:
         yy = y.to(x.device).expand(n) if y.numel() == 1 else y.to(x.device)
         if yy.shape != (n,):
             raise ValueError(f"y must hold one label or {n} labels (one per point), got {y.numel()}")
-        t = _as_tensor("t", t).to(x.device)
+        t = as_tensor("t", t).to(x.device)
         if w == 0:
             return model(x, t, None)
         null = torch.full_like(yy, null_label)

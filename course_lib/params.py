@@ -20,7 +20,8 @@ import torch
 from torch import nn
 
 from ._checks import check_matching_points, check_points, check_positive_float, check_same_process, check_signature
-from .processes import EDM, DDPMChain, Process, _as_tensor, _col
+from ._checks import as_column, as_tensor
+from .processes import EDM, Process
 
 __all__ = ["eps_to_x0", "x0_to_eps", "score_to_x0", "x0_to_score", "eps_to_score", "score_to_eps",
            "v_to_x0", "x0_to_v", "v_to_eps",
@@ -33,12 +34,12 @@ def _coefs(x_name, x, y_name, y, alpha, beta, *, beta_zero: bool):
     check_matching_points(x_name, x, y_name, y)
     out = []
     for name, c, zero_ok in (("alpha", alpha, False), ("beta", beta, beta_zero)):
-        c = _as_tensor(name, c, max_ndim=1)
+        c = as_tensor(name, c, max_ndim=1)
         if (c < 0).any() or (not zero_ok and (c == 0).any()):
             bound = ">= 0" if zero_ok else "> 0"
             raise ValueError(f"{name} must be {bound}, got values in [{c.min().item():.4g}, {c.max().item():.4g}]"
                              + ("" if zero_ok else f" (this conversion divides by {name})"))
-        out.append(_col(c, x, name))
+        out.append(as_column(c, x, name))
     return out
 
 
@@ -107,22 +108,22 @@ class NetDenoiser(nn.Module):
     predicts = "x0"
     _eps_needs_noise = False   # eps_hat divides by beta (undefined at t = 0)
 
-    def __init__(self, net: nn.Module, process: Process | DDPMChain):
+    def __init__(self, net: nn.Module, process: Process):
         super().__init__()
         if type(self) is NetDenoiser:
             raise TypeError("NetDenoiser is a base class: use EpsDenoiser, X0Denoiser, ScoreDenoiser, VDenoiser "
                             "or EDMPrecond (or subclass it and define _x0_eps)")
         if not isinstance(net, nn.Module):
             raise TypeError(f"net must be a torch.nn.Module (e.g. TimeMLP), got {type(net).__name__}")
-        if not isinstance(process, (Process, DDPMChain)):
-            raise TypeError(f"process must be a Process or DDPMChain, got {type(process).__name__}")
+        if not isinstance(process, Process):
+            raise TypeError(f"process must be a Process (VP, VE, EDM, DDPMChain, ...), got {type(process).__name__}")
         self.net = net
         self.process = process
         self.dim = getattr(net, "dim", None)
 
     def _inputs(self, x, t, need_noise: bool = False):
         check_points("x", x, dim=self.dim)
-        t = _as_tensor("t", t, max_ndim=1)
+        t = as_tensor("t", t, max_ndim=1)
         if t.ndim == 0:
             t = t.expand(x.shape[0])
         if t.shape != (x.shape[0],):
@@ -132,7 +133,7 @@ class NetDenoiser(nn.Module):
         if need_noise and (b == 0).any():
             raise ValueError(f"t must be > 0 here: beta(t) = 0 at t = {t[b == 0][0].item()} (clean data), where "
                              "eps_hat and the score are undefined; the denoiser D(x, t) itself is defined at t = 0")
-        a, b = _col(a, x), _col(b, x)
+        a, b = as_column(a, x), as_column(b, x)
         c = self.process.condition(t).to(device=x.device, dtype=x.dtype)
         return t, a, b, c
 
@@ -238,7 +239,7 @@ class EDMPrecond(NetDenoiser):
     predicts = "F"
     _eps_needs_noise = True
 
-    def __init__(self, net: nn.Module, sigma_data: float = 0.5, process: Process | DDPMChain | None = None):
+    def __init__(self, net: nn.Module, sigma_data: float = 0.5, process: Process | None = None):
         super().__init__(net, process if process is not None else EDM())
         self.sigma_data = check_positive_float("sigma_data", sigma_data)
 
@@ -248,7 +249,7 @@ class EDMPrecond(NetDenoiser):
 
     def _outputs(self, x, t, need_noise: bool = False, *net_args):
         t, a, b, _ = self._inputs(x, t, need_noise)
-        sigma = self.process.sigma_at(t).to(device=x.device, dtype=x.dtype)
+        sigma = self.process.sigma(t).to(device=x.device, dtype=x.dtype)
         noisy = sigma > 0      # at sigma = 0 the limit is D = x~ (c_skip = 1, c_out = 0)
         c_skip, c_out, c_in, c_noise = _edm_coefficients(torch.where(noisy, sigma, torch.ones_like(sigma)), self.sigma_data)
         xs = x / a
@@ -257,7 +258,7 @@ class EDMPrecond(NetDenoiser):
         return x0, (x - a * x0) / b
 
 
-def score_from_denoiser(denoiser: Callable, process: Process | DDPMChain) -> Callable:
+def score_from_denoiser(denoiser: Callable, process: Process) -> Callable:
     """score(x, t) = (alpha(t) D(x, t) - x) / beta(t)^2 for any denoiser D(x, t) -> x0_hat (t > 0)."""
     _check_denoiser_process(denoiser, process)
 
@@ -271,8 +272,8 @@ def score_from_denoiser(denoiser: Callable, process: Process | DDPMChain) -> Cal
 
 def _check_denoiser_process(denoiser, process) -> None:
     check_signature("denoiser", denoiser, 2, "(x, t)")
-    if not isinstance(process, (Process, DDPMChain)):
-        raise TypeError(f"process must be a Process or DDPMChain, got {type(process).__name__}")
+    if not isinstance(process, Process):
+        raise TypeError(f"process must be a Process (VP, VE, EDM, DDPMChain, ...), got {type(process).__name__}")
     own = getattr(denoiser, "process", None)
     if own is not None:
         check_same_process("denoiser", own, "process", process)
@@ -281,14 +282,14 @@ def _check_denoiser_process(denoiser, process) -> None:
 def _denoised(denoiser, process, x, t):
     """Checked x, alpha and beta (columns, beta > 0) and D(x, t)."""
     check_points("x", x)
-    t = _as_tensor("t", t, max_ndim=1).to(x.device)
+    t = as_tensor("t", t, max_ndim=1).to(x.device)
     a, b = process.alpha_beta(t)
     if (b == 0).any():
         raise ValueError("t must be > 0: beta(t) = 0 at t = 0 (clean data), where the score and eps are undefined")
-    return x, _col(a, x, "t"), _col(b, x, "t"), denoiser(x, t)
+    return x, as_column(a, x, "t"), as_column(b, x, "t"), denoiser(x, t)
 
 
-def eps_from_denoiser(denoiser: Callable, process: Process | DDPMChain) -> Callable:
+def eps_from_denoiser(denoiser: Callable, process: Process) -> Callable:
     """eps(x, t) = (x - alpha(t) D(x, t)) / beta(t) for any denoiser D(x, t) -> x0_hat (t > 0)."""
     _check_denoiser_process(denoiser, process)
 

@@ -52,8 +52,7 @@ class SampleInfo:
 class _Run:
     """Bookkeeping shared by every sampler: checks, denoiser calls (NFE), noise, callback, trajectory."""
 
-    def __init__(self, denoiser, x, grid, generator, callback, return_info, keep_trajectory=True,
-                 continuous=False):
+    def __init__(self, denoiser, x, grid, generator, callback, return_info, keep_trajectory=True):
         check_signature("denoiser", denoiser, 2, "(x, t)")
         check_points("x", x)
         if not isinstance(grid, Grid):
@@ -62,9 +61,6 @@ class _Run:
         check_same_process("denoiser", getattr(denoiser, "process", None), "grid", grid.process)
         return_info = check_bool("return_info", return_info)
         keep_trajectory = check_bool("keep_trajectory", keep_trajectory)
-        if continuous and not isinstance(grid.process, Process):
-            raise TypeError("this sampler integrates an SDE/ODE in continuous time and needs a continuous "
-                            f"Process (VP, VE, EDM, ...), got {type(grid.process).__name__}")
         check_generator(generator)
         if callback is not None:
             check_signature("callback", callback, 1, "(info dict)")
@@ -111,7 +107,7 @@ class _Run:
         ok = torch.stack([p[2] for p in pending]).cpu()
         if not bool(ok.all()):
             step, t, _ = pending[int((~ok).nonzero()[0])]
-            sigma = float(self.process.sigma_at(torch.tensor(t, dtype=torch.float64)))
+            sigma = float(self.process.sigma(torch.tensor(t, dtype=torch.float64)))
             raise ValueError(f"the denoiser returned NaN or inf at step {step} of {self.n} (t = {t:.6g}, noise level "
                              f"sigma = {sigma:.6g}); check the network (a diverged training run?) and its input")
 
@@ -261,7 +257,7 @@ def euler_maruyama(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator
 
     The last step to t = 0 returns x0_hat (see the module docstring).
     """
-    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
     for i in range(run.n):
         t, s = float(run.t[i]), float(run.t[i + 1])
         a_t, b_t = float(run.alpha[i]), float(run.beta[i])
@@ -286,7 +282,7 @@ def predictor_corrector(denoiser: Callable, x: torch.Tensor, grid: Grid, *, snr:
     """
     snr = check_positive_float("snr", snr)
     n_corrector = check_positive_int("n_corrector", n_corrector, minimum=0)
-    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
     for i in range(run.n):
         t, s = float(run.t[i]), float(run.t[i + 1])
         a_t, b_t, a_s = float(run.alpha[i]), float(run.beta[i]), float(run.alpha[i + 1])
@@ -315,7 +311,7 @@ def pf_ode_euler(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=N
                  return_info: bool = False, keep_trajectory: bool = True, denoise_final: bool = True):
     """Euler's method on the probability-flow ODE dx/dt = f x - g^2/2 score (Song et al. 2021, eq. 13;
     book eq. ``eq-pf-ode-euler``), integrated in the process's own time t. Last step: x0_hat."""
-    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
     for i in range(run.n):
         t, s = float(run.t[i]), float(run.t[i + 1])
         d, x0_hat = _pf_drift(run, x, t, float(run.alpha[i]), float(run.beta[i]))
@@ -329,7 +325,7 @@ def pf_ode_heun(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=No
     """Heun's method (explicit trapezoid) on the probability-flow ODE in the process's time t
     (book eq. ``eq-pf-ode-heun``): d = F(x, t), x' = x + h d, x <- x + h (d + F(x', s))/2.
     2 NFE per step; the last step (to t = 0) returns x0_hat (1 NFE)."""
-    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
     for i in range(run.n):
         t, s = float(run.t[i]), float(run.t[i + 1])
         d, x0_hat = _pf_drift(run, x, t, float(run.alpha[i]), float(run.beta[i]))
@@ -355,7 +351,7 @@ def pf_ode_rk45(denoiser: Callable, x: torch.Tensor, grid: Grid, *, rtol: float 
 
     rtol = check_positive_float("rtol", rtol); atol = check_positive_float("atol", atol)
     max_nfe = check_positive_int("max_nfe", max_nfe)
-    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
     floor = 0.01 * torch.finfo(x.dtype).eps   # the denoiser works in x's dtype: a far tighter rtol is never met
     if rtol < floor:
         raise ValueError(f"rtol={rtol:g} is below what {x.dtype} x can resolve (>= {floor:.2g}); "
@@ -410,7 +406,7 @@ def _edm(denoiser, x, grid, heun, S_churn, S_min, S_max, S_noise, generator, cal
     proc = run.process
     sigma = (run.beta / run.alpha).tolist()
     s_of = run.alpha.tolist()
-    sigma_top = float(proc.sigma_at(torch.tensor(proc.T, dtype=torch.float64)))
+    sigma_top = float(proc.sigma(torch.tensor(proc.T, dtype=torch.float64)))
     N = run.n
     for i in range(N):
         t_i, t_next = float(run.t[i]), float(run.t[i + 1])
@@ -421,7 +417,7 @@ def _edm(denoiser, x, grid, heun, S_churn, S_min, S_max, S_noise, generator, cal
         if gamma > 0:                                          # churn: raise the noise level to sigma_hat
             sig_hat = min(sig_i * (1 + gamma), sigma_top)
             t_hat = float(proc.t_of_sigma(torch.tensor(sig_hat, dtype=torch.float64)))
-            s_hat = float(proc.alpha_at(torch.tensor(t_hat, dtype=torch.float64)))
+            s_hat = float(proc.alpha(torch.tensor(t_hat, dtype=torch.float64)))
             xs = xs + math.sqrt(max(sig_hat**2 - sig_i**2, 0.0)) * S_noise * run.noise(x)
         x0_hat = run.D(s_hat * xs, t_hat)
         d = (xs - x0_hat) / sig_hat                            # dx~/dsigma at sigma_hat

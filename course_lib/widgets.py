@@ -31,7 +31,7 @@ def default_chain_factory(name: str, N: int) -> tuple[torch.Tensor, torch.Tensor
     from .processes import DDPMChain
 
     chain = DDPMChain(name, N)
-    return torch.as_tensor(chain.alpha), torch.as_tensor(chain.beta)
+    return torch.as_tensor(chain.alphas), torch.as_tensor(chain.betas)
 
 
 def _check_schedules(schedules) -> None:

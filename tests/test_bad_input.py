@@ -200,8 +200,6 @@ def _bad_values(kind: str, good, ctx) -> list[tuple[str, object]]:
         return [("int", 3), ("str", "VP"), ("None", None)]
     if kind == "chain":
         return [("int", 3), ("str", "linear"), ("None", None), ("VP", ctx["vp"])]
-    if kind == "cprocess":   # a continuous process (a chain is wrong)
-        return [("int", 3), ("str", "VP"), ("None", None), ("chain", ctx["chain"])]
     if kind == "grid":
         return [("int", 3), ("str", "g"), ("tensor", torch.linspace(1, 0, 5))]
     if kind == "dtype":
@@ -377,10 +375,8 @@ def _specs(ctx) -> list[Spec]:
     # -- processes -----------------------------------------------------------------------------
     add(Spec("processes.DDPMChain", P.DDPMChain, args=[("schedule", "linear", "choice"), ("N", 10, "int")],
              extra=[("DDPMChain(unknown kw)", lambda: P.DDPMChain("linear", 10, bogus=1), ("bogus",), "raise")]))
-    add(Spec("processes.DDPMChain.from_variances", P.DDPMChain.from_variances, args=[("B2", [0.1, 0.2], "tensor")],
-             extra=[("from_variances([1.5])", lambda: P.DDPMChain.from_variances([0.1, 1.5]), ("B2", "variance"), "raise")]))
     Tc = (None, chain.T)
-    for meth in ("alpha_beta", "alpha_at", "beta_at", "sigma_at", "condition"):
+    for meth in ("alpha_beta", "alpha", "beta", "sigma", "f", "g2", "condition"):
         add(Spec(f"processes.DDPMChain.{meth}", getattr(chain, meth), args=[("k", Tc, "t")]))
         specs[-1].args = [("k", 3, None)]
         specs[-1].extra = [(f"chain.{meth}(k={lab})", (lambda m=getattr(chain, meth), v=v: m(v)), ("k",), "raise")
@@ -418,7 +414,7 @@ def _specs(ctx) -> list[Spec]:
              extra=[("AlphaBetaProcess(alpha_fn returns a float)", lambda: P.AlphaBetaProcess(lambda t: 1.0, torch.sin),
                      ("alpha_fn",), "raise")]))
     Tv = (None, vp.T)
-    for meth in ("alpha_beta", "alpha", "beta", "sigma", "f", "g", "g2", "alpha_at", "beta_at", "sigma_at", "condition"):
+    for meth in ("alpha_beta", "alpha", "beta", "sigma", "f", "g", "g2", "condition"):
         add(Spec(f"processes.Process.{meth}", getattr(vp, meth), args=[("t", Tv, "t")]))
         specs[-1].args = [("t", 0.5, None)]
         specs[-1].extra = [(f"vp.{meth}(t={lab})", (lambda m=getattr(vp, meth), v=v: m(v)), ("t",), "raise")
@@ -557,7 +553,7 @@ def _specs(ctx) -> list[Spec]:
                     ("ddpm_eps_loss(chain)(model, x0=NaN)", lambda: losses.ddpm_eps_loss(chain)(params.EpsDenoiser(net, chain),
                                                                                                x * NAN, g), ("x0",), "raise"),
                     ("ddpm_eps_loss(chain)(one-arg model)", lambda: losses.ddpm_eps_loss(chain)(_one_arg, x, g), ("model",), "raise")]))
-    add(Spec("losses.dsm_loss", losses.dsm_loss, args=[("process", vp, "cprocess"), ("weighting", "eps", "choice"),
+    add(Spec("losses.dsm_loss", losses.dsm_loss, args=[("process", vp, "process"), ("weighting", "eps", "choice"),
                                                        ("t_min", 1e-3, "pos")],
              extra=[("dsm_loss(vp)(chain's model)", lambda: losses.dsm_loss(vp)(params.EpsDenoiser(net, chain), x, g),
                      ("process", "chain"), "raise"),
@@ -974,7 +970,7 @@ def test_numpy_scalars_are_accepted_like_python_numbers():
         (lambda v: course_lib.make_generator(v).initial_seed(), 3, np.int64(3)),
         (lambda v: float(vp.alpha(v)), 0.5, np.float32(0.5)),
         (lambda v: float(vp.alpha(v)), 0.5, np.float64(0.5)),
-        (lambda v: float(chain.alpha_at(v)), 3, np.int64(3)),
+        (lambda v: float(chain.alpha(v)), 3, np.int64(3)),
         (lambda v: data.gaussian_1d(v, course_lib.make_generator(0)).shape, 5, np.int64(5)),
         (lambda v: float(data.gaussian_1d(4, course_lib.make_generator(0), mean=v).sum()), 1.0, np.float32(1.0)),
         (lambda v: P.VP(beta_min=v).beta_min, 0.5, np.float64(0.5)),

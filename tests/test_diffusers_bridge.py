@@ -119,7 +119,7 @@ def _karras_run(scheduler_cls, n_steps):
 def test_edm_samplers_equal_karras_schedulers(scheduler_cls, sampler):
     n_steps = 12
     x, sig = _karras_run(scheduler_cls, n_steps)
-    s_min, s_max = float(CHAIN.sigma_at(1)), float(CHAIN.sigma_at(N_TRAIN))
+    s_min, s_max = float(CHAIN.sigma(1)), float(CHAIN.sigma(N_TRAIN))
     levels = torch.cat([edm_sigmas(n_steps, s_min, s_max, 7.0), torch.zeros(1, dtype=torch.float64)])
     assert torch.allclose(levels, torch.unique_consecutive(sig.flip(0)).flip(0), rtol=1e-5)   # same rho = 7 grid
     edm = EDM(sigma_min=s_min, sigma_max=s_max)

@@ -73,8 +73,8 @@ class Recorder(nn.Module):
 def test_wrappers_feed_an_order_one_condition_and_convert(proc, t, c_want):
     x = torch.randn(5, 2)
     tt = torch.full((5,), t)
-    a = proc.alpha_at(tt).float()[:, None]
-    b = proc.beta_at(tt).float()[:, None]
+    a = proc.alpha(tt).float()[:, None]
+    b = proc.beta(tt).float()[:, None]
     for cls, out_to_x0 in [
         (P.EpsDenoiser, lambda o: (x - b * o) / a),
         (P.X0Denoiser, lambda o: o),

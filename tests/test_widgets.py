@@ -62,5 +62,5 @@ def test_default_factory_is_the_ddpm_chain():
 
     alpha, beta = default_chain_factory("cosine", 30)
     chain = DDPMChain("cosine", 30)
-    assert torch.allclose(alpha, chain.alpha) and torch.allclose(beta, chain.beta)
+    assert torch.allclose(alpha, chain.alphas) and torch.allclose(beta, chain.betas)
     assert alpha.shape == (31,)

@@ -27,12 +27,12 @@ def _chain() -> DDPMChain:
 
 
 def _ref_ddpm_step(x_k, eps_hat, k, chain, z):
-    mean = (x_k - float(chain.B2[k] / chain.beta[k]) * eps_hat) / float(chain.A[k])
+    mean = (x_k - float(chain.B2[k] / chain.betas[k]) * eps_hat) / float(chain.A[k])
     return mean + float(chain.B[k]) * z if k > 1 else mean
 
 
 def _ref_renoise_step(x_k, x0_hat, k, chain, z):
-    return float(chain.alpha[k - 1]) * x0_hat + float(chain.beta[k - 1]) * z
+    return float(chain.alphas[k - 1]) * x0_hat + float(chain.betas[k - 1]) * z
 
 
 def _step(k: int, dtype=torch.float64):
