@@ -23,7 +23,7 @@ from ._checks import (check_choice, check_points, check_positive_float, check_po
 from .device import make_generator, randn
 from .losses import ddpm_eps_loss, dsm_loss, edm_loss
 from .models import TimeMLP
-from .params import EDMPrecond, EpsDenoiser, ScoreDenoiser
+from .denoisers import EDMPrecond, EpsDenoiser, ScoreDenoiser
 from .processes import EDM, VE, VP, DDPMChain, Grid, Process
 from .samplers import ddim, edm_euler, edm_heun, pf_ode_euler
 from .training import TrainResult, train

@@ -19,7 +19,7 @@ from .device import rand, randn
 from .experiments import Recipe
 from .losses import _check_model_input
 from .models import TimeMLP
-from .params import NetDenoiser
+from .denoisers import NetDenoiser
 from ._checks import as_column, as_tensor
 from .processes import Grid, Process
 from .samplers import _Run
@@ -103,7 +103,7 @@ class VelocityDenoiser(NetDenoiser):
     def _x0_eps(self, x, out, a, b):
         return x - b * out, x + a * out
 
-    velocity = NetDenoiser.raw
+    velocity = NetDenoiser._raw
 
 
 def fm_loss(process: RectifiedFlow | None = None):

@@ -23,14 +23,14 @@ from ._checks import (check_labels, check_points, check_positive_float, check_po
                       check_signature)
 from .device import rand
 from .losses import edm_loss
-from .params import EDMPrecond
+from .denoisers import EDMPrecond
 from ._checks import as_tensor
 
 __all__ = ["ClassEDMPrecond", "pack_labels", "unpack_labels", "class_edm_loss", "guided_denoiser"]
 
 
 class ClassEDMPrecond(EDMPrecond):
-    """:class:`course_lib.params.EDMPrecond` around a class-conditional network ``net(x, c, y)``
+    """:class:`course_lib.denoisers.EDMPrecond` around a class-conditional network ``net(x, c, y)``
     (e.g. :class:`course_lib.models.UNet` with ``num_classes``): ``D(x, t, y=None)``, where
     ``y`` holds labels 0..K-1, or K (``None``) for "no class"."""
 

@@ -63,7 +63,7 @@ def ddpm_eps_loss(chain: DDPMChain):
     """Ho et al. (2020) simple loss: k ~ U{1..N}, x_k = alpha_k x0 + beta_k eps,
     loss = E ||eps_hat(x_k, k) - eps||^2 (sum over coordinates, mean over the batch).
 
-    ``model`` is a wrapper from :mod:`course_lib.params` (its ``eps(x, k)`` is used, so an
+    ``model`` is a wrapper from :mod:`course_lib.denoisers` (its ``eps(x, k)`` is used, so an
     X0Denoiser works too) or a bare network ``net(x, c)`` predicting eps with c = k/N.
     """
     if not isinstance(chain, DDPMChain):
@@ -130,7 +130,7 @@ def edm_loss(P_mean: float = -1.2, P_std: float = 1.2, sigma_data: float = 0.5):
     loss = E lambda(sigma) ||D(x, sigma) - x0||^2 with lambda = (sigma^2 + sigma_data^2)/(sigma sigma_data)^2.
 
     ``model`` is a denoiser D(x, t) on the :class:`EDM` process (t = sigma), typically
-    :class:`course_lib.params.EDMPrecond`. ``sigma_data`` is the data's root mean square,
+    :class:`course_lib.denoisers.EDMPrecond`. ``sigma_data`` is the data's root mean square,
     sqrt(E ||x0||^2 / d) (the standard deviation only for centred data); 0.5 is Karras et al.'s value
     for images in [-1, 1], and is used for the course's toys too (U[0, 1] has 1/sqrt(3) ~ 0.58).
     """

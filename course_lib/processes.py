@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
@@ -38,10 +38,15 @@ class Grid:
 
     ``t`` is a 1D float64 tensor (for :class:`DDPMChain` it holds integer step indices).
     t[0] is where sampling starts (usually T) and t[-1] where it ends (usually 0, clean data).
+    The grid also carries, computed once, ``alphas``, ``betas`` and ``sigmas`` = betas/alphas at
+    those times (float64): samplers in sigma (EDM, DDIM) walk ``sigmas`` directly.
     """
 
     process: "Process"
     t: torch.Tensor
+    alphas: torch.Tensor = field(init=False, repr=False)
+    betas: torch.Tensor = field(init=False, repr=False)
+    sigmas: torch.Tensor = field(init=False, repr=False)
 
     def __post_init__(self):
         if not isinstance(self.process, Process):
@@ -54,6 +59,8 @@ class Grid:
         if t[-1] < 0 or t[0] > self.process.T * (1 + 1e-9):
             raise ValueError(f"Grid.t must lie in [0, T={self.process.T}], got [{t[-1].item()}, {t[0].item()}]")
         self.t = t
+        self.alphas, self.betas = (v.to(torch.float64) for v in self.process._alpha_beta(t))
+        self.sigmas = self.betas / self.alphas
 
     @property
     def n_steps(self) -> int:
@@ -178,19 +185,30 @@ class Process:
         n = check_positive_int("n", n); d = check_positive_int("d", d); check_generator(generator)
         return self.prior_std * randn((n, d), generator=generator, device=device, dtype=dtype)
 
-    def _drift_args(self, x, t, score):
-        check_matching_points("x", x, "score", score)
-        t = self._t(t)
-        return as_column(self._f(t), x), as_column(self._g2(t), x)
-
     def reverse_sde_drift(self, x: torch.Tensor, t, score: torch.Tensor) -> torch.Tensor:
         """Drift of the reverse-time SDE (Anderson 1982): f(t) x - g(t)^2 score."""
-        f, g2 = self._drift_args(x, t, score)
-        return f * x - g2 * score
+        check_matching_points("x", x, "score", score)
+        return self._reverse_sde_drift(x, self._t(t), score)
 
     def pf_ode_drift(self, x: torch.Tensor, t, score: torch.Tensor) -> torch.Tensor:
         """Right-hand side of the probability-flow ODE: f(t) x - g(t)^2 / 2 score."""
-        f, g2 = self._drift_args(x, t, score)
+        check_matching_points("x", x, "score", score)
+        return self._pf_ode_drift(x, self._t(t), score)
+
+    # the samplers' versions: unchecked, t a float (one time for the batch) or a checked tensor
+    def _f_g2(self, t, x):
+        """(f(t), g(t)^2): numbers for a float t, columns against x for a tensor t."""
+        if isinstance(t, float):
+            tt = torch.tensor(t, dtype=torch.float64)
+            return float(self._f(tt)), float(self._g2(tt))
+        return as_column(self._f(t), x), as_column(self._g2(t), x)
+
+    def _reverse_sde_drift(self, x, t, score):
+        f, g2 = self._f_g2(t, x)
+        return f * x - g2 * score
+
+    def _pf_ode_drift(self, x, t, score):
+        f, g2 = self._f_g2(t, x)
         return f * x - 0.5 * g2 * score
 
     def grid(self, n_steps: int, spacing: str = "uniform", rho: float = 7.0, t_min: float | None = None) -> Grid:

@@ -19,7 +19,7 @@ from ._checks import (check_bool, check_device, check_finite, check_points, chec
 from .device import get_device
 from .losses import ddpm_eps_loss
 from .models import TimeMLP
-from .params import EpsDenoiser
+from .denoisers import EpsDenoiser
 from .processes import DDPMChain, Grid
 from .samplers import ddpm_ancestral
 from .training import TrainResult, train

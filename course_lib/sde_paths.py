@@ -24,6 +24,7 @@ import torch
 
 from ._checks import check_bool, check_choice, check_generator, check_points, check_positive_int, check_signature
 from .device import randn
+from .solvers import em_step, euler_step, heun_step
 
 __all__ = ["simulate_sde", "solve_ode", "density_map", "gaussian_density_map", "plot_density_map"]
 
@@ -93,11 +94,12 @@ def simulate_sde(
         if not isinstance(f, torch.Tensor) or f.shape != x.shape:
             got = tuple(f.shape) if isinstance(f, torch.Tensor) else type(f).__name__
             raise ValueError(f"drift must return a tensor of shape {tuple(x.shape)}, got {got}")
-        x = x + f * dt
         if noise:
             g = _as_column(diffusion(t), x, "diffusion")
             z = randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-            x = x + g * math.sqrt(abs(dt)) * z
+            x = em_step(x, f, dt, g * math.sqrt(abs(dt)), z)
+        else:
+            x = euler_step(x, f, dt)
         if not torch.isfinite(x).all():
             raise ValueError(f"the paths became NaN or infinite in the step from t={t_i:.4g}: check that drift "
                              f"and diffusion are finite there (e.g. g(t) at t = 0)")
@@ -141,10 +143,9 @@ def solve_ode(
         h = s - t
         d = F(x, t)
         if method == "euler":
-            x = x + h * d
+            x = euler_step(x, d, h)
         else:
-            x_pred = x + h * d
-            x = x + h * 0.5 * (d + F(x_pred, s))
+            x = heun_step(x, d, F(euler_step(x, d, h), s), h)
         if not torch.isfinite(x).all():
             raise ValueError(f"the solution became NaN or infinite in the step from t={t:.4g}")
         out.append(x)

@@ -51,6 +51,8 @@ RECORDS = {  # plain records with no behaviour of their own: built by the librar
     "metrics.Moments", "metrics.NoiseFloor", "recipes.ToyDDPM", "experiments.Recipe",
 }
 NOT_CALLED = {  # public names not called with generated bad input, and why
+    **{f"solvers.{n}": "one arithmetic line on tensors its callers (samplers, sde_paths) have checked; unchecked "
+                       "on purpose, it runs once per step" for n in ("euler_step", "heun_step", "em_step")},
     "grade.main": "the command-line entry: argparse answers bad arguments with a usage message and SystemExit(2) "
                   "(tests/test_grade.py::test_command_line_errors); its checks are those of grade.grade, covered here",
 }
@@ -313,7 +315,7 @@ class Spec:
 
 # ---------------------------------------------------------------------------------------------
 def _context():
-    from course_lib import data, distributions as dist, metrics, models, params, processes as P
+    from course_lib import data, distributions as dist, metrics, models, denoisers as params, processes as P
     torch.manual_seed(0)
     tmp = tempfile.mkdtemp(prefix="course-bad-input-")
     import atexit
@@ -334,7 +336,7 @@ def _context():
 
 def _specs(ctx) -> list[Spec]:
     from course_lib import (animation, data, device, distributions as dist, experiments, losses, metrics, models,
-                            params, plotting, processes as P, recipes, samplers as S, schedules, sde_paths,
+                            denoisers as params, plotting, processes as P, recipes, samplers as S, schedules, sde_paths,
                             training, widgets, widgets_ode)
     g, vp, ve, edm, chain, x, net = (ctx[k] for k in ("g", "vp", "ve", "edm", "chain", "x", "net"))
     x1 = ctx["x1"]
@@ -502,19 +504,21 @@ def _specs(ctx) -> list[Spec]:
              args=[("c", torch.rand(5), "tensor", ("nan", "empty")), ("n_features", 4, "int"), ("max_period", 100.0, "pos")],
              extra=[("sinusoidal_features(c of shape (8, 2))", lambda: models.sinusoidal_features(torch.rand(8, 2), 4), ("c",), "raise")]))
     # -- params -------------------------------------------------------------------------------------
-    for name in ("eps_to_x0", "x0_to_eps", "score_to_x0", "x0_to_score", "eps_to_score", "score_to_eps",
-                 "v_to_x0", "x0_to_v", "v_to_eps"):
-        beta_zero = name in ("eps_to_x0", "score_to_x0", "score_to_eps", "v_to_x0", "v_to_eps")
-        add(Spec(f"params.{name}", getattr(params, name), args=[("x", x, "points_d"), ("y", x, "points_d"),
-                                                              ("alpha", 0.8, "coef"), ("beta", 0.6, "coef0" if beta_zero else "coef")]))
-        second = {"eps": "eps", "x0": "x0", "score": "score", "v": "v"}[name.split("_to_")[0]]
-        specs[-1].args[1] = (second, x, "points_d")
+    for src, dst in (("eps", "x0"), ("x0", "eps"), ("score", "x0"), ("x0", "score"), ("eps", "score"), ("score", "eps"),
+                     ("v", "x0"), ("x0", "v"), ("v", "eps")):
+        beta_zero = (src, dst) in (("eps", "x0"), ("score", "x0"), ("score", "eps"), ("v", "x0"), ("v", "eps"))
+        fn = (lambda src=src, dst=dst: lambda x, y, alpha, beta: params.convert(x, y, alpha, beta, src=src, dst=dst))()
+        add(Spec(f"denoisers.convert[{src}->{dst}]", fn, args=[("x", x, "points_d"), (src, x, "points_d"),
+                                                            ("alpha", 0.8, "coef"), ("beta", 0.6, "coef0" if beta_zero else "coef")]))
+    add(Spec("denoisers.convert", params.convert, extra=[
+        ("convert(src='sigma')", lambda: params.convert(x, x, 0.8, 0.6, src="sigma", dst="x0"), ("src",), "raise"),
+        ("convert(dst=3)", lambda: params.convert(x, x, 0.8, 0.6, src="x0", dst=3), ("dst",), "raise")]))
     Dn = params.EpsDenoiser(net, vp)
-    add(Spec("params.NetDenoiser", params.NetDenoiser, extra=[("NetDenoiser(net, vp) (a base class)", lambda: params.NetDenoiser(net, vp),
+    add(Spec("denoisers.NetDenoiser", params.NetDenoiser, extra=[("NetDenoiser(net, vp) (a base class)", lambda: params.NetDenoiser(net, vp),
                                                                ("NetDenoiser",), "raise")]))
-    for cls in ("EpsDenoiser", "X0Denoiser", "ScoreDenoiser", "VDenoiser"):
+    for cls in ("EpsDenoiser", "ScoreDenoiser"):
         C = getattr(params, cls)
-        add(Spec(f"params.{cls}", C, args=[("net", net, "module"), ("process", vp, "process")],
+        add(Spec(f"denoisers.{cls}", C, args=[("net", net, "module"), ("process", vp, "process")],
                  extra=[(f"{cls}(net, vp)(x, t=" + lab + ")", (lambda C=C, v=v: C(net, vp)(x, v)), ("t",), "raise")
                         for lab, v in _bad_values("t", Tv, ctx)]
                  + [(f"{cls}(net, vp)(x=" + lab + ")", (lambda C=C, v=v: C(net, vp)(v, 0.5)), ("x",), "raise")
@@ -523,22 +527,22 @@ def _specs(ctx) -> list[Spec]:
                     (f"{cls}(net, vp)(x, t=0): its limit or a clear error", lambda C=C: C(net, vp)(x, 0.0), ("t",), "ok"),
                     (f"{cls}(net, vp).eps(x, t=0)", lambda C=C: C(net, vp).eps(x, 0.0), ("t",), "ok"),
                     (f"{cls}(net, vp).score(x, t=0)", lambda C=C: C(net, vp).score(x, 0.0), ("t",), "ok")]))
-    for meth in ("raw", "eps", "score"):
-        add(Spec(f"params.NetDenoiser.{meth}", getattr(Dn, meth), args=[("x", x, "points_d"), ("t", 0.5, None)],
+    for meth in ("eps", "score"):
+        add(Spec(f"denoisers.NetDenoiser.{meth}", getattr(Dn, meth), args=[("x", x, "points_d"), ("t", 0.5, None)],
                  extra=[(f"EpsDenoiser.{meth}(t={lab})", (lambda m=getattr(Dn, meth), v=v: m(x, v)), ("t",), "raise")
                         for lab, v in _bad_values("t", Tv, ctx)]))
     pre = params.EDMPrecond(net)
-    add(Spec("params.EDMPrecond", params.EDMPrecond, args=[("net", net, "module"), ("sigma_data", 0.5, "pos")],
+    add(Spec("denoisers.EDMPrecond", params.EDMPrecond, args=[("net", net, "module"), ("sigma_data", 0.5, "pos")],
              kw=[("process", edm, "process_opt")],
              extra=[("EDMPrecond(net)(x, t=0): its limit or a clear error", lambda: pre(x, 0.0), ("t",), "ok"),
                     ("EDMPrecond(net)(x, t=-1)", lambda: pre(x, -1.0), ("t",), "raise"),
                     ("EDMPrecond(net)(float64 x)", lambda: pre(x.double(), 1.0), (), "ok")]))
-    add(Spec("params.EDMPrecond.coefficients", pre.coefficients, args=[("sigma", torch.ones(3), "tensor")]))
-    add(Spec("params.edm_coefficients", params.edm_coefficients, args=[("sigma", torch.ones(3), "tensor"), ("sigma_data", 0.5, "pos")],
+    add(Spec("denoisers.EDMPrecond.coefficients", pre.coefficients, args=[("sigma", torch.ones(3), "tensor")]))
+    add(Spec("denoisers.edm_coefficients", params.edm_coefficients, args=[("sigma", torch.ones(3), "tensor"), ("sigma_data", 0.5, "pos")],
              extra=[("edm_coefficients(sigma=-1)", lambda: params.edm_coefficients(-torch.ones(3), 0.5), ("sigma",), "raise")]))
     for name in ("score_from_denoiser", "eps_from_denoiser"):
         fn = getattr(params, name)
-        add(Spec(f"params.{name}", fn, args=[("denoiser", D_vp, "callable"), ("process", vp, "process")],
+        add(Spec(f"denoisers.{name}", fn, args=[("denoiser", D_vp, "callable"), ("process", vp, "process")],
                  extra=[(f"{name}(D, vp)(x, t=0): its limit or a clear error", lambda fn=fn: fn(D_vp, vp)(x, 0.0), ("t",), "ok"),
                         (f"{name}(D, vp)(x, t=2)", lambda fn=fn: fn(D_vp, vp)(x, 2.0), ("t",), "raise"),
                         (f"{name}(D of a chain, vp)", lambda fn=fn: fn(D_chain, vp), ("process",), "raise")]))
@@ -705,7 +709,7 @@ def _specs(ctx) -> list[Spec]:
 
 def _ch7_specs(ctx, nan_net) -> list[Spec]:
     """Chapter 7 (U-Net, guidance, flow matching), the grader and the notebook helpers."""
-    from course_lib import flow as F, grade, guidance as G, models, notebook, params, processes as P
+    from course_lib import flow as F, grade, guidance as G, models, notebook, denoisers as params, processes as P
     g, vp, edm, chain, x, net, gauss = (ctx[k] for k in ("g", "vp", "edm", "chain", "x", "net", "gauss"))
     D_chain = ctx["D_chain"]
     specs: list[Spec] = []

@@ -26,7 +26,7 @@ from course_lib import make_generator  # noqa: E402
 from course_lib.device import randn  # noqa: E402
 from course_lib.distributions import Uniform01  # noqa: E402
 from course_lib.metrics import wasserstein_1d  # noqa: E402
-from course_lib.params import eps_from_denoiser  # noqa: E402
+from course_lib.denoisers import eps_from_denoiser  # noqa: E402
 from course_lib.processes import EDM, DDPMChain, Grid, edm_sigmas  # noqa: E402
 from course_lib.samplers import ddim, ddpm_ancestral, edm_euler, edm_heun  # noqa: E402
 

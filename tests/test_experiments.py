@@ -10,7 +10,7 @@ from course_lib.distributions import Uniform01
 from course_lib.experiments import (RECIPE_NAMES, Recipe, denoiser_error, make_recipe, nfe_sweep, sigma_range,
                                     train_recipe)
 from course_lib.metrics import wasserstein_1d
-from course_lib.params import EDMPrecond, EpsDenoiser, ScoreDenoiser
+from course_lib.denoisers import EDMPrecond, EpsDenoiser, ScoreDenoiser
 from course_lib.processes import EDM, VE, VP, DDPMChain
 
 

@@ -11,7 +11,7 @@ from torch import nn
 from course_lib.device import make_generator
 from course_lib.losses import ddpm_eps_loss, dsm_loss, edm_loss
 from course_lib.models import TimeMLP
-from course_lib.params import EDMPrecond, EpsDenoiser, X0Denoiser
+from course_lib.denoisers import EDMPrecond, EpsDenoiser, ScoreDenoiser
 from course_lib.processes import EDM, VE, VP, DDPMChain
 from course_lib.training import train
 
@@ -108,9 +108,9 @@ def test_edm_loss_trains_edm_precond():
     assert sum(res.losses[-50:]) / 50 < sum(res.losses[:20]) / 20
 
 
-def test_dsm_loss_trains_x0_denoiser():
+def test_dsm_loss_trains_score_denoiser():
     x0 = torch.randn(2000, 1, generator=make_generator(7)) * 0.5 + 1
-    model = X0Denoiser(TimeMLP(1, hidden=32, depth=2), VE(sigma_max=5.0))
+    model = ScoreDenoiser(TimeMLP(1, hidden=32, depth=2), VE(sigma_max=5.0))
     res = train(model, dsm_loss(model.process), x0, steps=200, batch_size=128, lr=3e-3, seed=0, device="cpu",
                 progress=False)
     assert sum(res.losses[-50:]) / 50 < sum(res.losses[:20]) / 20
