@@ -26,8 +26,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import (as_column, as_tensor, check_choice, check_matching_points, check_points, check_positive_float,
-                      check_same_process, check_signature)
+from ._checks import (as_alpha_beta_columns, as_column, as_tensor, check_choice, check_denoiser_process,
+                      check_matching_points, check_points, check_positive_float)
 from .processes import EDM, Process
 
 __all__ = ["convert", "NetDenoiser", "EpsDenoiser", "ScoreDenoiser", "EDMPrecond", "edm_coefficients",
@@ -95,23 +95,10 @@ def convert(x: torch.Tensor, value: torch.Tensor, alpha, beta, *, src: str, dst:
         return value
     fns = [_TABLE[(src, dst)]] if (src, dst) in _TABLE else [_TABLE[(src, "x0")], _TABLE[("x0", dst)]]
     beta_zero = all(f in (_eps_to_x0, _score_to_x0, _score_to_eps, _v_to_x0, _v_to_eps) for f in fns)
-    a, b = _coefs(x, alpha, beta, beta_zero=beta_zero)
+    a, b = as_alpha_beta_columns(x, alpha, beta, beta_zero=beta_zero)
     for f in fns:
         value = f(x, value, a, b)
     return value
-
-
-def _coefs(x, alpha, beta, *, beta_zero: bool):
-    """Checked (alpha, beta) as columns against x: alpha > 0 and beta > 0 (>= 0 with ``beta_zero``)."""
-    out = []
-    for name, c, zero_ok in (("alpha", alpha, False), ("beta", beta, beta_zero)):
-        c = as_tensor(name, c, max_ndim=1)
-        if (c < 0).any() or (not zero_ok and (c == 0).any()):
-            bound = ">= 0" if zero_ok else "> 0"
-            raise ValueError(f"{name} must be {bound}, got values in [{c.min().item():.4g}, {c.max().item():.4g}]"
-                             + ("" if zero_ok else f" (this conversion divides by {name})"))
-        out.append(as_column(c, x, name))
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,7 +256,7 @@ class EDMPrecond(NetDenoiser):
 
 def score_from_denoiser(denoiser: Callable, process: Process) -> Callable:
     """score(x, t) = (alpha(t) D(x, t) - x) / beta(t)^2 for any denoiser D(x, t) -> x0_hat (t > 0)."""
-    _check_denoiser_process(denoiser, process)
+    check_denoiser_process(denoiser, process)
 
     def score(x, t):
         x, a, b, d = _denoised(denoiser, process, x, t)
@@ -277,15 +264,6 @@ def score_from_denoiser(denoiser: Callable, process: Process) -> Callable:
 
     score.process = process
     return score
-
-
-def _check_denoiser_process(denoiser, process) -> None:
-    check_signature("denoiser", denoiser, 2, "(x, t)")
-    if not isinstance(process, Process):
-        raise TypeError(f"process must be a Process (VP, VE, EDM, DDPMChain, ...), got {type(process).__name__}")
-    own = getattr(denoiser, "process", None)
-    if own is not None:
-        check_same_process("denoiser", own, "process", process)
 
 
 def _denoised(denoiser, process, x, t):
@@ -300,7 +278,7 @@ def _denoised(denoiser, process, x, t):
 
 def eps_from_denoiser(denoiser: Callable, process: Process) -> Callable:
     """eps(x, t) = (x - alpha(t) D(x, t)) / beta(t) for any denoiser D(x, t) -> x0_hat (t > 0)."""
-    _check_denoiser_process(denoiser, process)
+    check_denoiser_process(denoiser, process)
 
     def eps(x, t):
         x, a, b, d = _denoised(denoiser, process, x, t)

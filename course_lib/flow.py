@@ -14,13 +14,12 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import check_matching_points, check_positive_int
+from ._checks import as_column, check_flow_time, check_matching_points, check_positive_int
 from .device import rand, randn
 from .experiments import Recipe
 from .losses import _check_model_input
 from .models import TimeMLP
 from .denoisers import NetDenoiser
-from ._checks import as_column, as_tensor
 from .processes import Grid, Process
 from .samplers import _Run
 
@@ -68,7 +67,7 @@ class RectifiedFlow(Process):
 def velocity_from_denoiser(x: torch.Tensor, x0_hat: torch.Tensor, t) -> torch.Tensor:
     """v_hat = (x - D) / t (eq. ``eq-fm-velocity``), for t in (0, 1]."""
     check_matching_points("x", x, "x0_hat", x0_hat)
-    t = _flow_time(t)
+    t = check_flow_time(t)
     if (t <= 0).any():
         raise ValueError("t must be > 0 (at t = 0 the velocity is not a function of D)")
     return (x - x0_hat) / as_column(t, x, "t")
@@ -77,15 +76,7 @@ def velocity_from_denoiser(x: torch.Tensor, x0_hat: torch.Tensor, t) -> torch.Te
 def denoiser_from_velocity(x: torch.Tensor, v_hat: torch.Tensor, t) -> torch.Tensor:
     """D = x - t v_hat (eq. ``eq-fm-velocity``), for t in [0, 1]."""
     check_matching_points("x", x, "v_hat", v_hat)
-    return x - as_column(_flow_time(t), x, "t") * v_hat
-
-
-def _flow_time(t) -> torch.Tensor:
-    """A checked rectified-flow time: a number or a tensor of shape (n,), finite, in [0, 1]."""
-    t = as_tensor("t", t, max_ndim=1)
-    if (t < 0).any() or (t > 1).any():
-        raise ValueError(f"t must lie in [0, 1] (rectified flow's time), got values in [{t.min().item()}, {t.max().item()}]")
-    return t
+    return x - as_column(check_flow_time(t), x, "t") * v_hat
 
 
 class VelocityDenoiser(NetDenoiser):

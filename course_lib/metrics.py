@@ -21,22 +21,14 @@ from typing import Callable, NamedTuple
 
 import torch
 
-from ._checks import check_generator, check_points, check_positive_float, check_positive_int, check_signature
+from ._checks import as_points, check_generator, check_points, check_positive_float, check_positive_int, check_signature
 from .device import randn
 
 __all__ = ["wasserstein_1d", "sliced_wasserstein", "mmd", "moments", "Moments", "noise_floor", "NoiseFloor", "batch_mean"]
 
 
-def _as_points(name: str, x) -> torch.Tensor:
-    """(n,) or (n, d) floating tensor -> (n, d) float64, checked finite."""
-    if isinstance(x, torch.Tensor) and x.ndim == 1:
-        x = x[:, None]
-    check_points(name, x)
-    return x.detach().double()
-
-
 def _pair(a, b) -> tuple[torch.Tensor, torch.Tensor]:
-    a, b = _as_points("a", a), _as_points("b", b)
+    a, b = as_points("a", a), as_points("b", b)
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"a and b must have the same dimension, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
     if a.device != b.device:
@@ -144,7 +136,7 @@ class Moments(NamedTuple):
 
 def moments(x: torch.Tensor) -> Moments:
     """Mean, std (unbiased), skewness and excess kurtosis of each coordinate of x ((n,) or (n, d), n >= 2)."""
-    x = _as_points("x", x)
+    x = as_points("x", x)
     if x.shape[0] < 2:
         raise ValueError(f"moments needs at least 2 points, got {x.shape[0]}")
     mean = x.mean(0)

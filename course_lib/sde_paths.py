@@ -22,42 +22,12 @@ from typing import Callable
 
 import torch
 
-from ._checks import check_bool, check_choice, check_generator, check_points, check_positive_int, check_signature
+from ._checks import (as_returned_column, as_values, check_bool, check_choice, check_edges, check_generator, check_points,
+                      check_signature, check_times)
 from .device import randn
 from .solvers import em_step, euler_step, heun_step
 
 __all__ = ["simulate_sde", "solve_ode", "density_map", "gaussian_density_map", "plot_density_map"]
-
-
-def _check_times(times) -> torch.Tensor:
-    if not isinstance(times, torch.Tensor):
-        try:
-            times = torch.as_tensor(times, dtype=torch.float64)
-        except (TypeError, ValueError, RuntimeError) as err:
-            raise TypeError(f"times must be a 1-D tensor or list of numbers, got {type(times).__name__}") from err
-    if times.ndim != 1 or times.numel() < 2:
-        raise ValueError(f"times must be a 1-D grid with at least 2 points, got shape {tuple(times.shape)}")
-    if not torch.isfinite(times).all():
-        raise ValueError("times contains NaN or infinite values")
-    dt = times[1:] - times[:-1]
-    if not ((dt > 0).all() or (dt < 0).all()):
-        raise ValueError("times must be strictly increasing (forward SDE) or strictly decreasing (reverse SDE)")
-    return times
-
-
-def _as_column(value, x: torch.Tensor, name: str) -> torch.Tensor | float:
-    """g(t) as a float or an (n, 1) tensor broadcastable against x."""
-    if isinstance(value, torch.Tensor):
-        v = value.to(device=x.device, dtype=x.dtype)
-        if v.ndim == 0:
-            return v
-        v = v.reshape(-1)
-        if v.numel() not in (1, x.shape[0]):
-            raise ValueError(f"{name} must return a number or a tensor of shape ({x.shape[0]},), got {tuple(value.shape)}")
-        return v[:, None] if v.numel() > 1 else v[0]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    raise TypeError(f"{name} must return a number or a tensor, got {type(value).__name__}")
 
 
 def simulate_sde(
@@ -84,7 +54,7 @@ def simulate_sde(
     check_points("x0", x0)
     check_generator(generator)
     noise = check_bool("noise", noise)
-    times = _check_times(times)
+    times = check_times(times)
     x = x0
     out = [x0]
     for i in range(times.numel() - 1):
@@ -95,7 +65,7 @@ def simulate_sde(
             got = tuple(f.shape) if isinstance(f, torch.Tensor) else type(f).__name__
             raise ValueError(f"drift must return a tensor of shape {tuple(x.shape)}, got {got}")
         if noise:
-            g = _as_column(diffusion(t), x, "diffusion")
+            g = as_returned_column(diffusion(t), x, "diffusion")
             z = randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
             x = em_step(x, f, dt, g * math.sqrt(abs(dt)), z)
         else:
@@ -126,7 +96,7 @@ def solve_ode(
     check_signature("drift", drift, 2, "(x, t)")
     check_points("x0", x0)
     check_choice("method", method, {"euler", "heun"})
-    times = _check_times(times)
+    times = check_times(times)
 
     def F(x, t):
         tt = torch.full((x.shape[0],), t, dtype=x.dtype, device=x.device)
@@ -152,27 +122,6 @@ def solve_ode(
     return torch.stack(out)
 
 
-def _as_values(name: str, values) -> torch.Tensor:
-    """A tensor, array or list of numbers -> a finite float64 CPU tensor, or a clear error naming ``name``."""
-    if isinstance(values, (str, bytes)) or values is None:
-        raise TypeError(f"{name} must be a tensor or list of numbers, got {type(values).__name__}")
-    try:
-        v = torch.as_tensor(values, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError):
-        raise TypeError(f"{name} must be a tensor or list of numbers, got {type(values).__name__}") from None
-    v = v.detach().cpu()
-    if not torch.isfinite(v).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return v
-
-
-def _check_edges(edges) -> torch.Tensor:
-    edges = _as_values("edges", edges)
-    if edges.ndim != 1 or edges.numel() < 2 or not (edges[1:] > edges[:-1]).all():
-        raise ValueError("edges must be a strictly increasing 1-D grid of at least 2 bin edges")
-    return edges
-
-
 def density_map(paths: torch.Tensor, edges) -> torch.Tensor:
     r"""Histogram density of 1-D paths at every time: the colour map of p_t(x).
 
@@ -189,7 +138,7 @@ def density_map(paths: torch.Tensor, edges) -> torch.Tensor:
         paths = paths[:, :, 0]
     if paths.ndim != 2:
         raise ValueError(f"paths must have shape (K+1, n, 1) or (K+1, n), got {tuple(paths.shape)}")
-    edges = _check_edges(edges)
+    edges = check_edges(edges)
     p = paths.detach().to("cpu", torch.float64)
     n = p.shape[1]
     widths = edges[1:] - edges[:-1]
@@ -206,13 +155,13 @@ def gaussian_density_map(means, stds, edges) -> torch.Tensor:
     ``means``, ``stds``: 1-D, one value per time (stds > 0). Bin averages (cdf differences over
     bin widths) make it directly comparable with :func:`density_map`.
     """
-    m = _as_values("means", means).reshape(-1)
-    s = _as_values("stds", stds).reshape(-1)
+    m = as_values("means", means).reshape(-1)
+    s = as_values("stds", stds).reshape(-1)
     if m.shape != s.shape:
         raise ValueError(f"means and stds must have the same length, got {m.numel()} and {s.numel()}")
     if (s <= 0).any():
         raise ValueError("stds must all be > 0")
-    edges = _check_edges(edges)
+    edges = check_edges(edges)
     cdf = torch.special.ndtr((edges[:, None] - m[None, :]) / s[None, :])
     return (cdf[1:] - cdf[:-1]) / (edges[1:] - edges[:-1])[:, None]
 
@@ -227,8 +176,8 @@ def plot_density_map(ax, dens: torch.Tensor, times, edges, *, cmap: str = "magma
     if not isinstance(dens, torch.Tensor):
         raise TypeError(f"dens must be a torch.Tensor from density_map, got {type(dens).__name__}")
     colorbar = check_bool("colorbar", colorbar)
-    times = _check_times(times)
-    edges = _check_edges(edges)
+    times = check_times(times)
+    edges = check_edges(edges)
     if dens.shape != (edges.numel() - 1, times.numel()):
         raise ValueError(f"dens must have shape ({edges.numel() - 1}, {times.numel()}), got {tuple(dens.shape)}")
     t = times.detach().cpu().double()
