@@ -57,11 +57,6 @@ class Recipe:
             return nfe
         return max(1, (nfe + 1) // 2)
 
-    def nfe_of_steps(self, n_steps: int) -> int:
-        """NFE of a run with ``n_steps`` steps."""
-        n_steps = check_positive_int("n_steps", n_steps)
-        return n_steps if self.nfe_per_step == 1 else 2 * n_steps - 1
-
     @property
     def prior_std(self) -> float:
         """Standard deviation of the prior x_T ~ N(0, beta(T)^2 I) (for the chain: beta_N)."""

@@ -7,7 +7,6 @@ course is stated relative to it.
 
 * :func:`wasserstein_1d` -- W1 between two 1D samples (exact, any sizes),
 * :func:`sliced_wasserstein` -- sliced W2 in d dimensions (random 1D projections),
-* :func:`mmd` -- unbiased squared MMD with an RBF kernel,
 * :func:`moments` -- mean, std, skewness, excess kurtosis per coordinate,
 * :func:`noise_floor` -- a metric between two independent true samples of size n,
 * :func:`batch_mean` -- a metric at size n averaged over batches of a large sample.
@@ -21,10 +20,10 @@ from typing import Callable, NamedTuple
 
 import torch
 
-from ._checks import as_points, check_generator, check_points, check_positive_float, check_positive_int, check_signature
+from ._checks import as_points, check_generator, check_points, check_positive_int, check_signature
 from .device import randn
 
-__all__ = ["wasserstein_1d", "sliced_wasserstein", "mmd", "moments", "Moments", "noise_floor", "NoiseFloor", "batch_mean"]
+__all__ = ["wasserstein_1d", "sliced_wasserstein", "moments", "Moments", "noise_floor", "NoiseFloor", "batch_mean"]
 
 
 def _pair(a, b) -> tuple[torch.Tensor, torch.Tensor]:
@@ -102,27 +101,6 @@ def _kernel_sum(x: torch.Tensor, y: torch.Tensor, h: float, block: int = 2048) -
         d2 = torch.cdist(x[s : s + block], y, compute_mode="donot_use_mm_for_euclid_dist") ** 2
         total = total + torch.exp(-d2 / (2 * h * h)).sum()
     return total
-
-
-def mmd(a: torch.Tensor, b: torch.Tensor, bandwidth: float | None = None) -> float:
-    """Unbiased estimate of the squared maximum mean discrepancy with an RBF kernel.
-
-    k(x, y) = exp(-|x - y|^2 / (2 h^2)); h = ``bandwidth`` or, when None, the median
-    pairwise distance of the pooled sample (median heuristic). The estimate is about 0
-    (and can be slightly negative) for two samples of one distribution. Pass a fixed
-    ``bandwidth`` when comparing several results (and their noise floor). Needs at
-    least 2 points per sample; cost O((n + m)^2).
-    """
-    a, b = _pair(a, b)
-    n, m = a.shape[0], b.shape[0]
-    if n < 2 or m < 2:
-        raise ValueError(f"mmd needs at least 2 points in each sample, got {n} and {m}")
-    h = _median_distance(torch.cat([a, b])) if bandwidth is None else check_positive_float("bandwidth", bandwidth)
-    h = h if h > 0 else 1.0
-    kaa = (_kernel_sum(a, a, h) - n) / (n * (n - 1))  # the diagonal holds n ones
-    kbb = (_kernel_sum(b, b, h) - m) / (m * (m - 1))
-    kab = _kernel_sum(a, b, h) / (n * m)
-    return float(kaa + kbb - 2 * kab)
 
 
 class Moments(NamedTuple):

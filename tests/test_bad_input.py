@@ -360,15 +360,13 @@ def _specs(ctx) -> list[Spec]:
     add(Spec("data.two_circles", data.two_circles, args=[("n_per_circle", 4, "int"), ("radius", 0.5, "pos"),
                                                           ("offset", 0.7, "real")]))
     for name, extra_args in (("two_circles_sample", [("radius", 0.5, "pos"), ("offset", 0.7, "real")]),
-                             ("swiss_roll", [("noise", 0.01, "nonneg")]), ("moons", [("noise", 0.1, "nonneg")]),
-                             ("s_curve", [("noise", 0.01, "nonneg")]),
+                             ("swiss_roll", [("noise", 0.01, "nonneg")]),
                              ("torus", [("R", 1.0, "pos"), ("r", 0.4, "pos")]),
                              ("gaussian_1d", [("mean", 5.0, "real"), ("std", 2.0, "pos")]), ("uniform_1d", [])):
         add(Spec(f"data.{name}", getattr(data, name), args=[("n", 10, "int"), ("generator", g, "gen")] + extra_args))
     next(s for s in specs if s.key == "data.gaussian_1d").extra = [
         ("gaussian_1d(n=np.int64, mean=np.float32) is accepted", lambda: data.gaussian_1d(np.int64(5), g, np.float32(1.0)), (), "ok")]
     add(Spec("data.digits", data.digits, args=[("normalise", True, "bool")]))
-    add(Spec("data.by_name", data.by_name, args=[("name", "moons", "choice"), ("n", 10, "int"), ("generator", g, "gen")]))
     # -- schedules -----------------------------------------------------------------------------
     add(Spec("schedules.step_variances", schedules.step_variances, args=[("name", "linear", "choice"), ("N", 10, "int")],
              kw=[("beta_start", 1e-4, "pos"), ("beta_end", 0.02, "pos"), ("rescale", True, "bool"), ("s", 0.008, "pos")],
@@ -477,7 +475,6 @@ def _specs(ctx) -> list[Spec]:
     add(Spec("metrics.wasserstein_1d", metrics.wasserstein_1d, args=[("a", x1, "points1"), ("b", x1, "points1")]))
     add(Spec("metrics.sliced_wasserstein", metrics.sliced_wasserstein, args=[("a", x, "points1"), ("b", x, "points1"),
                                                                              ("n_projections", 8, "int"), ("generator", g, "gen")]))
-    add(Spec("metrics.mmd", metrics.mmd, args=[("a", x, "points1"), ("b", x, "points1"), ("bandwidth", 1.0, "pos")]))
     add(Spec("metrics.moments", metrics.moments, args=[("x", x, "points1")]))
     add(Spec("metrics.noise_floor", metrics.noise_floor,
              args=[("metric", metrics.wasserstein_1d, "callable"), ("sampler", lambda n, gen: data.uniform_1d(n, gen), "callable"),
@@ -632,7 +629,6 @@ def _specs(ctx) -> list[Spec]:
              fixed=dict(steps=1, batch_size=4, progress=False, device="cpu"),
              extra=[("train_recipe(bogus option)", lambda: experiments.train_recipe(rec, x, bogus=1), ("bogus",), "raise")]))
     add(Spec("experiments.Recipe.steps_for_nfe", rec.steps_for_nfe, args=[("nfe", 3, "int")]))
-    add(Spec("experiments.Recipe.nfe_of_steps", rec.nfe_of_steps, args=[("n_steps", 3, "int")]))
     add(Spec("experiments.Recipe.sample", rec.sample, args=[("x_T", x_vp, "points_d"), ("n_steps", 3, "int"), ("denoiser", D_vp, "denoiser")],
              extra=[("Recipe.sample(denoiser of another process)", lambda: rec.sample(x_vp, 3, D_chain), ("process", "grid", "denoiser"), "raise")]))
     add(Spec("experiments.nfe_sweep", experiments.nfe_sweep,

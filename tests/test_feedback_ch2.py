@@ -46,12 +46,3 @@ def test_verdict_never_prints_expected(capsys):
     assert "Not yet" in out and "0.0066" not in out and "0.006" not in out
 
 
-def test_renoise_step():
-    def right(x_k, x0_hat, k, chain, z):
-        return float(chain.alphas[k - 1]) * x0_hat + float(chain.betas[k - 1]) * z
-
-    def same_level(x_k, x0_hat, k, chain, z):  # notebook 002's slip: re-noise to the current level
-        return float(chain.alphas[k]) * x0_hat + float(chain.betas[k]) * z
-
-    assert ch2.check_renoise_step(right, seed=2, quiet=True)
-    assert not ch2.check_renoise_step(same_level, seed=2, quiet=True)
