@@ -51,7 +51,7 @@ RECORDS = {  # plain records with no behaviour of their own: built by the librar
     "metrics.Moments", "metrics.NoiseFloor", "recipes.ToyDDPM", "experiments.Recipe",
 }
 NOT_CALLED = {  # public names not called with generated bad input, and why
-    **{f"solvers.{n}": "one arithmetic line on tensors its callers (samplers, sde_paths) have checked; unchecked "
+    **{f"solvers.{n}": "one arithmetic line on tensors its callers (samplers, simulate_sde, solve_ode) have checked; unchecked "
                        "on purpose, it runs once per step" for n in ("euler_step", "heun_step", "em_step")},
     "grade.main": "the command-line entry: argparse answers bad arguments with a usage message and SystemExit(2) "
                   "(tests/test_grade.py::test_command_line_errors); its checks are those of grade.grade, covered here",
@@ -335,9 +335,9 @@ def _context():
 
 
 def _specs(ctx) -> list[Spec]:
-    from course_lib import (animation, data, device, distributions as dist, experiments, losses, metrics, models,
-                            denoisers as params, plotting, processes as P, recipes, samplers as S, schedules, sde_paths,
-                            training, widgets, widgets_ode)
+    from course_lib import (demos, data, device, distributions as dist, experiments, losses, metrics, models,
+                            denoisers as params, plotting, processes as P, recipes, samplers as S, schedules, solvers,
+                            training)
     g, vp, ve, edm, chain, x, net = (ctx[k] for k in ("g", "vp", "ve", "edm", "chain", "x", "net"))
     x1 = ctx["x1"]
     D_vp, D_chain, D_edm = ctx["D_vp"], ctx["D_chain"], ctx["D_edm"]
@@ -644,26 +644,26 @@ def _specs(ctx) -> list[Spec]:
     add(Spec("experiments.denoiser_error", experiments.denoiser_error,
              args=[("recipe", rec_edm, "module"), ("distribution", dist.Gaussian(0.0, 0.5), "process"), ("sigmas", [0.1, 1.0], "seq_real")],
              kw=[("n", 16, "int"), ("seed", 0, "seed")]))
-    # -- sde_paths -------------------------------------------------------------------------------------
+    # -- solvers and density maps -------------------------------------------------------------------------------------
     drift = lambda x_, t_: -x_  # noqa: E731
     times = torch.linspace(0, 1, 5)
-    add(Spec("sde_paths.simulate_sde", sde_paths.simulate_sde,
+    add(Spec("solvers.simulate_sde", solvers.simulate_sde,
              args=[("drift", drift, "callable"), ("diffusion", lambda t_: 1.0, "callable1"), ("x0", x, "points"), ("times", times, "tensor")],
              kw=[("generator", g, "gen"), ("noise", True, "bool")],
-             extra=[("simulate_sde(drift -> NaN)", lambda: sde_paths.simulate_sde(lambda a, b: a * NAN, lambda t_: 1.0, x, times),
+             extra=[("simulate_sde(drift -> NaN)", lambda: solvers.simulate_sde(lambda a, b: a * NAN, lambda t_: 1.0, x, times),
                      ("drift",), "raise")]))
-    add(Spec("sde_paths.solve_ode", sde_paths.solve_ode, args=[("drift", drift, "callable"), ("x0", x, "points"), ("times", times, "tensor")],
+    add(Spec("solvers.solve_ode", solvers.solve_ode, args=[("drift", drift, "callable"), ("x0", x, "points"), ("times", times, "tensor")],
              kw=[("method", "heun", "choice")]))
-    paths = sde_paths.simulate_sde(drift, lambda t_: 1.0, x1, times, generator=g)
+    paths = solvers.simulate_sde(drift, lambda t_: 1.0, x1, times, generator=g)
     edges = torch.linspace(-3, 3, 7)
-    add(Spec("sde_paths.density_map", sde_paths.density_map, args=[("paths", paths, "tensor"), ("edges", edges, "tensor")]))
-    add(Spec("sde_paths.gaussian_density_map", sde_paths.gaussian_density_map,
+    add(Spec("plotting.density_map", plotting.density_map, args=[("paths", paths, "tensor"), ("edges", edges, "tensor")]))
+    add(Spec("plotting.gaussian_density_map", plotting.gaussian_density_map,
              args=[("means", torch.zeros(5), "tensor"), ("stds", torch.ones(5), "tensor"), ("edges", edges, "tensor")],
-             extra=[("gaussian_density_map(stds=0)", lambda: sde_paths.gaussian_density_map(torch.zeros(5), torch.zeros(5), edges),
+             extra=[("gaussian_density_map(stds=0)", lambda: plotting.gaussian_density_map(torch.zeros(5), torch.zeros(5), edges),
                      ("stds",), "raise")]))
-    dens = sde_paths.density_map(paths, edges)
+    dens = plotting.density_map(paths, edges)
     ax = _ax()
-    add(Spec("sde_paths.plot_density_map", sde_paths.plot_density_map,
+    add(Spec("plotting.plot_density_map", plotting.plot_density_map,
              args=[("ax", ax, "ax"), ("dens", dens, "tensor"), ("times", times, "tensor"), ("edges", edges, "tensor")],
              kw=[("colorbar", False, "bool")]))
     # -- plotting / animation / widgets ----------------------------------------------------------------
@@ -680,24 +680,24 @@ def _specs(ctx) -> list[Spec]:
              kw=[("ax", ax, "ax"), ("window", 2, "int"), ("log", True, "bool")]))
     add(Spec("plotting.image_grid", plotting.image_grid, args=[("images", torch.zeros(4, 64), "tensor")],
              kw=[("ncols", 2, "int"), ("ax", ax, "ax")]))
-    add(Spec("animation.pick_frames", animation.pick_frames, args=[("n_total", 10, "int"), ("max_frames", 4, "int")]))
+    add(Spec("demos.pick_frames", demos.pick_frames, args=[("n_total", 10, "int"), ("max_frames", 4, "int")]))
     traj = torch.randn(3, 5, 2, generator=g)
-    add(Spec("animation.animate_particles", animation.animate_particles, args=[("trajectory", traj, "tensor")],
+    add(Spec("demos.animate_particles", demos.animate_particles, args=[("trajectory", traj, "tensor")],
              kw=[("max_frames", 2, "int"), ("max_points", 5, "int"), ("lim", (-2.0, 2.0), "lim")],
-             extra=[("animate_particles(NaN trajectory)", lambda: animation.animate_particles(traj * NAN, max_frames=2),
+             extra=[("animate_particles(NaN trajectory)", lambda: demos.animate_particles(traj * NAN, max_frames=2),
                      ("trajectory",), "raise")]))
-    add(Spec("widgets.default_chain_factory", widgets.default_chain_factory, args=[("name", "linear", "choice"), ("N", 10, "int")]))
-    add(Spec("widgets.forward_marginals_figure", widgets.forward_marginals_figure, args=[("data", x1, "points")],
+    add(Spec("demos.default_chain_factory", demos.default_chain_factory, args=[("name", "linear", "choice"), ("N", 10, "int")]))
+    add(Spec("demos.forward_marginals_figure", demos.forward_marginals_figure, args=[("data", x1, "points")],
              kw=[("schedules", ("linear",), "seq_int"), ("N", 10, "int"), ("fractions", (0.0, 1.0), "seq_real")]))
-    add(Spec("widgets.forward_marginals_widget", widgets.forward_marginals_widget, args=[("data", x1, "points")],
+    add(Spec("demos.forward_marginals_widget", demos.forward_marginals_widget, args=[("data", x1, "points")],
              kw=[("N", 10, "int")]))
-    add(Spec("widgets_ode.euler_vs_heun_paths", widgets_ode.euler_vs_heun_paths, args=[("N", 3, "int")],
+    add(Spec("demos.euler_vs_heun_paths", demos.euler_vs_heun_paths, args=[("N", 3, "int")],
              kw=[("n_paths", 2, "int"), ("denoiser", None, None), ("seed", 0, "seed"), ("n_ref", 8, "int")],
-             extra=[("euler_vs_heun_paths(denoiser=no-arg)", lambda: widgets_ode.euler_vs_heun_paths(3, n_paths=2, n_ref=8, denoiser=_no_arg),
+             extra=[("euler_vs_heun_paths(denoiser=no-arg)", lambda: demos.euler_vs_heun_paths(3, n_paths=2, n_ref=8, denoiser=_no_arg),
                      ("denoiser",), "raise")]))
-    add(Spec("widgets_ode.euler_vs_heun_figure", widgets_ode.euler_vs_heun_figure, args=[("N_values", (2,), "seq_int")],
+    add(Spec("demos.euler_vs_heun_figure", demos.euler_vs_heun_figure, args=[("N_values", (2,), "seq_int")],
              fixed=dict(n_paths=2, n_ref=8)))
-    add(Spec("widgets_ode.euler_vs_heun_widget", widgets_ode.euler_vs_heun_widget, args=[("N", 2, "int"), ("N_max", 4, "int")],
+    add(Spec("demos.euler_vs_heun_widget", demos.euler_vs_heun_widget, args=[("N", 2, "int"), ("N_max", 4, "int")],
              fixed=dict(n_paths=2, n_ref=8)))
     specs += _ch7_specs(ctx, nan_net)
     return specs
