@@ -16,7 +16,7 @@ from torch import nn
 
 from ._checks import as_column, check_flow_time, check_matching_points, check_positive_int
 from .device import rand, randn
-from .experiments import Recipe
+from .recipes import Recipe
 from .losses import _check_model_input
 from .models import TimeMLP
 from .denoisers import NetDenoiser
@@ -135,7 +135,7 @@ def fm_euler(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=None,
 
 
 def make_fm_recipe(dim: int, *, hidden: int = 64, depth: int = 3, n_features: int = 16) -> Recipe:
-    """The flow-matching point of the design space as a :class:`course_lib.experiments.Recipe`:
+    """The flow-matching point of the design space as a :class:`course_lib.recipes.Recipe`:
     RectifiedFlow, a :class:`TimeMLP` predicting the velocity, :func:`fm_loss`, and :func:`fm_euler`
     on a uniform grid from t = 1 to 0 (one NFE per step)."""
     dim = check_positive_int("dim", dim)

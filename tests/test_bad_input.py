@@ -47,8 +47,8 @@ LIB_DIR = os.path.dirname(os.path.abspath(course_lib.__file__))
 TIME_LIMIT_S = 10  # per call; every call here is meant to take milliseconds
 SKIP_MODULES = {"feedback"}  # per-chapter exercise checkers, tested by their own suite
 RECORDS = {  # plain records with no behaviour of their own: built by the library, not by the reader
-    "samplers.SampleInfo", "training.TrainResult", "training.LossFn", "experiments.SweepResult",
-    "metrics.Moments", "metrics.NoiseFloor", "recipes.ToyDDPM", "experiments.Recipe",
+    "samplers.SampleInfo", "training.TrainResult", "training.LossFn", "recipes.SweepResult",
+    "metrics.Moments", "metrics.NoiseFloor", "recipes.ToyDDPM", "recipes.Recipe",
 }
 NOT_CALLED = {  # public names not called with generated bad input, and why
     **{f"solvers.{n}": "one arithmetic line on tensors its callers (samplers, simulate_sde, solve_ode) have checked; unchecked "
@@ -335,7 +335,7 @@ def _context():
 
 
 def _specs(ctx) -> list[Spec]:
-    from course_lib import (demos, data, device, distributions as dist, experiments, losses, metrics, models,
+    from course_lib import (demos, data, device, distributions as dist, losses, metrics, models,
                             denoisers as params, plotting, processes as P, recipes, samplers as S, schedules, solvers,
                             training)
     g, vp, ve, edm, chain, x, net = (ctx[k] for k in ("g", "vp", "ve", "edm", "chain", "x", "net"))
@@ -608,7 +608,7 @@ def _specs(ctx) -> list[Spec]:
                     ("train(device='cuda') without CUDA" if not torch.cuda.is_available() else "train(device='mps') without MPS",
                      lambda: training.train(models.MLP(2, 8, 1), loss, x, steps=2, batch_size=4, progress=False,
                                             device="cuda" if not torch.cuda.is_available() else "mps"), ("device",), "raise")]))
-    # -- recipes / experiments -----------------------------------------------------------------------
+    # -- recipes -----------------------------------------------------------------------
     add(Spec("recipes.fit_toy_ddpm", recipes.fit_toy_ddpm, args=[("x_train", x, "points"), ("chain", chain, "chain")],
              kw=[("hidden", 8, "int"), ("depth", 1, "int"), ("steps", 2, "int"), ("batch_size", 4, "int"), ("lr", 1e-3, "pos"),
                  ("final_lr", 0.0, "prob"), ("ema_decay", 0.9, "prob"), ("standardise", True, "bool"), ("seed", 0, "seed"),
@@ -620,28 +620,28 @@ def _specs(ctx) -> list[Spec]:
     add(Spec("recipes.ToyDDPM.sample", toy.sample, args=[("n", 4, "int"), ("grid", chain.grid(5), "grid")],
              kw=[("generator", g, "gen"), ("sampler", S.ddpm_ancestral, "denoiser")],
              extra=[("ToyDDPM.sample(grid=VP grid)", lambda: toy.sample(4, vp.grid(5)), ("grid", "process"), "raise")]))
-    rec = experiments.make_recipe("VP", 2, hidden=8, depth=1)
-    rec_edm = experiments.make_recipe("EDM", 1, hidden=8, depth=1)
-    add(Spec("experiments.make_recipe", experiments.make_recipe, args=[("name", "VP", "choice"), ("dim", 2, "int")],
+    rec = recipes.make_recipe("VP", 2, hidden=8, depth=1)
+    rec_edm = recipes.make_recipe("EDM", 1, hidden=8, depth=1)
+    add(Spec("recipes.make_recipe", recipes.make_recipe, args=[("name", "VP", "choice"), ("dim", 2, "int")],
              kw=[("hidden", 8, "int"), ("depth", 1, "int"), ("n_features", 4, "int"), ("sigma_data", 0.5, "pos"),
                  ("edm_sigma_max", 80.0, "pos"), ("chain_steps", 10, "int")]))
-    add(Spec("experiments.train_recipe", experiments.train_recipe, args=[("recipe", rec, "module"), ("data", x, "points")],
+    add(Spec("recipes.train_recipe", recipes.train_recipe, args=[("recipe", rec, "module"), ("data", x, "points")],
              fixed=dict(steps=1, batch_size=4, progress=False, device="cpu"),
-             extra=[("train_recipe(bogus option)", lambda: experiments.train_recipe(rec, x, bogus=1), ("bogus",), "raise")]))
-    add(Spec("experiments.Recipe.steps_for_nfe", rec.steps_for_nfe, args=[("nfe", 3, "int")]))
-    add(Spec("experiments.Recipe.sample", rec.sample, args=[("x_T", x_vp, "points_d"), ("n_steps", 3, "int"), ("denoiser", D_vp, "denoiser")],
+             extra=[("train_recipe(bogus option)", lambda: recipes.train_recipe(rec, x, bogus=1), ("bogus",), "raise")]))
+    add(Spec("recipes.Recipe.steps_for_nfe", rec.steps_for_nfe, args=[("nfe", 3, "int")]))
+    add(Spec("recipes.Recipe.sample", rec.sample, args=[("x_T", x_vp, "points_d"), ("n_steps", 3, "int"), ("denoiser", D_vp, "denoiser")],
              extra=[("Recipe.sample(denoiser of another process)", lambda: rec.sample(x_vp, 3, D_chain), ("process", "grid", "denoiser"), "raise")]))
-    add(Spec("experiments.nfe_sweep", experiments.nfe_sweep,
+    add(Spec("recipes.nfe_sweep", recipes.nfe_sweep,
              args=[("recipes", {"VP": rec}, "choice"), ("metric", lambda s: float(s.std()), "callable1"), ("targets", [2], "seq_int")],
              kw=[("n", 16, "int"), ("dim", 2, "int"), ("seed", 0, "seed")],
-             extra=[("nfe_sweep(metric -> NaN)", lambda: experiments.nfe_sweep({"VP": rec}, lambda s: NAN, [2], n=8, dim=2),
+             extra=[("nfe_sweep(metric -> NaN)", lambda: recipes.nfe_sweep({"VP": rec}, lambda s: NAN, [2], n=8, dim=2),
                      ("metric",), "raise"),
-                    ("nfe_sweep(dim mismatch)", lambda: experiments.nfe_sweep({"VP": rec}, lambda s: 0.0, [2], n=8, dim=3),
+                    ("nfe_sweep(dim mismatch)", lambda: recipes.nfe_sweep({"VP": rec}, lambda s: 0.0, [2], n=8, dim=3),
                      ("dim",), "raise")]))
-    sweep = experiments.nfe_sweep({"VP": rec}, lambda s: float(s.std()), [2], n=8, dim=2)
-    add(Spec("experiments.SweepResult.error_at", sweep.error_at, args=[("name", "VP", "choice"), ("nfe", 2, "int")]))
-    add(Spec("experiments.sigma_range", experiments.sigma_range, args=[("process", vp, "process")]))
-    add(Spec("experiments.denoiser_error", experiments.denoiser_error,
+    sweep = recipes.nfe_sweep({"VP": rec}, lambda s: float(s.std()), [2], n=8, dim=2)
+    add(Spec("recipes.SweepResult.error_at", sweep.error_at, args=[("name", "VP", "choice"), ("nfe", 2, "int")]))
+    add(Spec("recipes.sigma_range", recipes.sigma_range, args=[("process", vp, "process")]))
+    add(Spec("recipes.denoiser_error", recipes.denoiser_error,
              args=[("recipe", rec_edm, "module"), ("distribution", dist.Gaussian(0.0, 0.5), "process"), ("sigmas", [0.1, 1.0], "seq_real")],
              kw=[("n", 16, "int"), ("seed", 0, "seed")]))
     # -- solvers and density maps -------------------------------------------------------------------------------------
@@ -926,10 +926,10 @@ def _flat(module: nn.Module) -> torch.Tensor:
 
 def test_seeds_mean_what_they_say():
     """make_recipe's initial weights follow its seed; train() follows its seed and leaves the global RNG alone."""
-    from course_lib import experiments, losses, models, training
+    from course_lib import recipes, losses, models, training
     torch.manual_seed(123)
     state = torch.get_rng_state()
-    a, b, c = (experiments.make_recipe("VP", 2, hidden=8, depth=1, seed=s) for s in (1, 1, 2))
+    a, b, c = (recipes.make_recipe("VP", 2, hidden=8, depth=1, seed=s) for s in (1, 1, 2))
     assert torch.equal(torch.get_rng_state(), state), "make_recipe changed torch's global RNG"
     assert torch.equal(_flat(a.model), _flat(b.model)) and not torch.equal(_flat(a.model), _flat(c.model))
     x = torch.randn(32, 2, generator=course_lib.make_generator(0))
@@ -964,7 +964,7 @@ def test_nan_from_the_denoiser_names_the_first_bad_step(monkeypatch, check_every
 
 
 def test_numpy_scalars_are_accepted_like_python_numbers():
-    from course_lib import data, experiments, processes as P
+    from course_lib import data, recipes, processes as P
     vp, chain = P.VP(), P.DDPMChain("linear", 10)
     pairs = [
         (lambda v: course_lib.make_generator(v).initial_seed(), 3, np.int64(3)),
@@ -976,7 +976,7 @@ def test_numpy_scalars_are_accepted_like_python_numbers():
         (lambda v: P.VP(beta_min=v).beta_min, 0.5, np.float64(0.5)),
         (lambda v: P.edm_sigmas(v, 0.002, 80.0).tolist(), 5, np.int64(5)),
         (lambda v: P.DDPMChain("linear", v).N, 10, np.int32(10)),
-        (lambda v: _flat(experiments.make_recipe("VP", 2, hidden=4, depth=1, seed=v).model).tolist(), 1, np.int64(1)),
+        (lambda v: _flat(recipes.make_recipe("VP", 2, hidden=4, depth=1, seed=v).model).tolist(), 1, np.int64(1)),
         (lambda v: vp.grid(v).t.tolist(), 4, np.int64(4)),
     ]
     for fn, plain, numpy_value in pairs:

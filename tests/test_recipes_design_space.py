@@ -1,4 +1,4 @@
-"""course_lib.experiments: the four recipes, the NFE sweep and the denoiser-error probe."""
+"""course_lib.recipes: the four recipes, the NFE sweep and the denoiser-error probe."""
 import math
 
 import pytest
@@ -7,7 +7,7 @@ import torch
 from course_lib.data import uniform_1d
 from course_lib.device import make_generator
 from course_lib.distributions import Uniform01
-from course_lib.experiments import (RECIPE_NAMES, Recipe, denoiser_error, make_recipe, nfe_sweep, sigma_range,
+from course_lib.recipes import (RECIPE_NAMES, Recipe, denoiser_error, make_recipe, nfe_sweep, sigma_range,
                                     train_recipe)
 from course_lib.metrics import wasserstein_1d
 from course_lib.denoisers import EDMPrecond, EpsDenoiser, ScoreDenoiser
