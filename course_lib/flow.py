@@ -20,7 +20,8 @@ from .recipes import Recipe
 from .losses import _check_model_input
 from .models import TimeMLP
 from .denoisers import NetDenoiser
-from .processes import Grid, Process
+from .grids import Grid
+from .processes import Process
 from .samplers import _Run
 
 __all__ = ["RectifiedFlow", "VelocityDenoiser", "velocity_from_denoiser", "denoiser_from_velocity", "fm_loss",

@@ -6,7 +6,7 @@ dx = f(t) x dt + g(t) dW with f = alpha'/alpha and g^2 = alpha^2 d/dt(beta^2/alp
 * :class:`VP`, :class:`VE`, :class:`EDM`, :class:`AlphaBetaProcess`: continuous time (Chapters 4-6).
 * :class:`DDPMChain`: the discrete chain x_k = A_k x_{k-1} + B_k eps_k, k = 1..N (Chapters 2-3); its
   time is the step index k (T = N), and between whole steps log alpha is interpolated linearly.
-* :class:`Grid`: a process plus decreasing times t_0 > t_1 > ... > t_n, what every sampler walks.
+* ``process.grid(n_steps, ...)`` builds a :class:`course_lib.grids.Grid`, what every sampler walks.
 
 The interface the samplers, losses and denoisers use: ``alpha(t)``, ``beta(t)`` (both at once:
 ``alpha_beta(t)``), ``sigma(t)`` (= beta/alpha), ``f(t)``, ``g2(t)``, ``t_of_sigma(sigma)``,
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import inspect
 import math
-from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
@@ -26,50 +25,13 @@ import torch
 from ._checks import (as_column, as_tensor, check_signature, check_generator, check_matching_points, check_points,
                       check_positive_float, check_positive_int, check_choice)
 from .device import randn
+from .grids import Grid, edm_sigmas
 from .schedules import step_variances
 
-__all__ = ["DDPMChain", "Process", "VP", "VE", "EDM", "AlphaBetaProcess", "Grid", "edm_sigmas"]
+__all__ = ["Process", "VP", "VE", "EDM", "AlphaBetaProcess", "DDPMChain"]
 
 
 # ---------------------------------------------------------------------------------------------
-@dataclass
-class Grid:
-    """Decreasing times t[0] > t[1] > ... > t[-1] of a process that a sampler walks through.
-
-    ``t`` is a 1D float64 tensor (for :class:`DDPMChain` it holds integer step indices).
-    t[0] is where sampling starts (usually T) and t[-1] where it ends (usually 0, clean data).
-    The grid also carries, computed once, ``alphas``, ``betas`` and ``sigmas`` = betas/alphas at
-    those times (float64): samplers in sigma (EDM, DDIM) walk ``sigmas`` directly.
-    """
-
-    process: "Process"
-    t: torch.Tensor
-    alphas: torch.Tensor = field(init=False, repr=False)
-    betas: torch.Tensor = field(init=False, repr=False)
-    sigmas: torch.Tensor = field(init=False, repr=False)
-
-    def __post_init__(self):
-        if not isinstance(self.process, Process):
-            raise TypeError(f"Grid.process must be a Process (VP, VE, EDM, DDPMChain, ...), got {type(self.process).__name__}")
-        t = as_tensor("Grid.t", self.t).to(torch.float64).cpu()
-        if t.ndim != 1 or t.shape[0] < 2:
-            raise ValueError(f"Grid.t must be a 1D tensor with at least 2 times, got shape {tuple(t.shape)}")
-        if not (t[1:] < t[:-1]).all():
-            raise ValueError("Grid.t must be strictly decreasing (from noise to data)")
-        if t[-1] < 0 or t[0] > self.process.T * (1 + 1e-9):
-            raise ValueError(f"Grid.t must lie in [0, T={self.process.T}], got [{t[-1].item()}, {t[0].item()}]")
-        self.t = t
-        self.alphas, self.betas = (v.to(torch.float64) for v in self.process._alpha_beta(t))
-        self.sigmas = self.betas / self.alphas
-
-    @property
-    def n_steps(self) -> int:
-        return self.t.shape[0] - 1
-
-    def __len__(self) -> int:
-        return self.t.shape[0]
-
-
 # ---------------------------------------------------------------------------------------------
 class Process:
     """A continuous-time forward process x_t = alpha(t) x0 + beta(t) eps, t in [0, T].
@@ -241,19 +203,6 @@ class Process:
         t[0] = self.T
         t[-1] = t_min
         return Grid(self, torch.cat([t, zero]))
-
-
-def edm_sigmas(n: int, sigma_min: float, sigma_max: float, rho: float = 7.0) -> torch.Tensor:
-    """Karras et al. (2022, eq. 5): the ``n`` >= 2 noise levels, float64, from sigma_max down to sigma_min,
-    sigma_i = (sigma_max^(1/rho) + i/(n-1) (sigma_min^(1/rho) - sigma_max^(1/rho)))^rho."""
-    n = check_positive_int("n", n, minimum=2)
-    sigma_max = check_positive_float("sigma_max", sigma_max)
-    sigma_min = check_positive_float("sigma_min", sigma_min)
-    if sigma_min >= sigma_max:
-        raise ValueError(f"sigma_min must be < sigma_max, got sigma_min={sigma_min}, sigma_max={sigma_max}")
-    rho = check_positive_float("rho", rho)
-    i = torch.arange(n, dtype=torch.float64)
-    return (sigma_max ** (1 / rho) + i / (n - 1) * (sigma_min ** (1 / rho) - sigma_max ** (1 / rho))) ** rho
 
 
 def _autograd_f_g2(alpha_fn: Callable, beta_fn: Callable, t: torch.Tensor):

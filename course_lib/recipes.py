@@ -32,7 +32,8 @@ from .denoisers import EDMPrecond, EpsDenoiser, ScoreDenoiser
 from .device import get_device, make_generator, randn
 from .losses import ddpm_eps_loss, dsm_loss, edm_loss
 from .models import TimeMLP
-from .processes import EDM, VE, VP, DDPMChain, Grid, Process
+from .grids import Grid
+from .processes import EDM, VE, VP, DDPMChain, Process
 from .samplers import ddim, ddpm_ancestral, edm_euler, edm_heun, pf_ode_euler
 from .training import TrainResult, train
 

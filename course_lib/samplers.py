@@ -3,7 +3,7 @@
     x = sampler(denoiser, x, grid, *, generator=None, callback=None, return_info=False, **options)
 
 * ``denoiser(x, t) -> x0_hat`` (E[x0 | x_t = x]); ``t`` is passed as a tensor of shape (n,).
-* ``grid`` is a :class:`course_lib.processes.Grid`: the process and decreasing times t_0 > ... > t_n.
+* ``grid`` is a :class:`course_lib.grids.Grid`: the process and decreasing times t_0 > ... > t_n.
 * With ``return_info=True`` the result is ``(x, SampleInfo(nfe, times, trajectory))``; ``nfe``
   counts denoiser calls, ``trajectory`` stacks x at every time of ``times`` (shape (len, n, d);
   pass ``keep_trajectory=False`` to skip it).
@@ -31,7 +31,7 @@ from ._checks import (check_bool, check_choice, check_generator, check_points, c
                       check_probability, check_same_process, check_signature)
 from .denoisers import _slope_in_sigma, _x0_to_eps, _x0_to_score
 from .device import _randn
-from .processes import Grid
+from .grids import Grid
 from .solvers import em_step, euler_step, heun_step
 
 __all__ = ["SampleInfo", "ddpm_ancestral", "x0_renoise", "ddim", "euler_maruyama",
@@ -62,7 +62,7 @@ class _Run:
         dim = getattr(denoiser, "dim", None)
         check_points("x", x, dim=dim if isinstance(dim, int) else None)
         if not isinstance(grid, Grid):
-            raise TypeError(f"grid must be a course_lib.processes.Grid (e.g. process.grid(n_steps)), "
+            raise TypeError(f"grid must be a course_lib.grids.Grid (e.g. process.grid(n_steps)), "
                             f"got {type(grid).__name__}")
         check_same_process("denoiser", getattr(denoiser, "process", None), "grid", grid.process)
         return_info = check_bool("return_info", return_info)

@@ -335,7 +335,7 @@ def _context():
 
 
 def _specs(ctx) -> list[Spec]:
-    from course_lib import (demos, data, device, distributions as dist, losses, metrics, models,
+    from course_lib import (demos, data, device, distributions as dist, grids, losses, metrics, models,
                             denoisers as params, plotting, processes as P, recipes, samplers as S, schedules, solvers,
                             training)
     g, vp, ve, edm, chain, x, net = (ctx[k] for k in ("g", "vp", "ve", "edm", "chain", "x", "net"))
@@ -434,10 +434,10 @@ def _specs(ctx) -> list[Spec]:
                  extra=[(f"vp.{meth}(t=-1)", lambda m=getattr(vp, meth): m(x, -1.0, x), ("t",), "raise")]))
     add(Spec("processes.Process.grid", vp.grid, args=[("n_steps", 5, "int"), ("spacing", "uniform", "choice"),
                                                        ("rho", 7.0, "pos"), ("t_min", 1e-3, "nonneg")]))
-    add(Spec("processes.Grid", P.Grid, args=[("process", vp, "process"), ("t", torch.tensor([1.0, 0.5, 0.0]), "tensor")],
-             extra=[("Grid(increasing t)", lambda: P.Grid(vp, torch.tensor([0.0, 1.0])), ("t",), "raise"),
-                    ("Grid(t beyond T)", lambda: P.Grid(vp, torch.tensor([3.0, 0.0])), ("t",), "raise")]))
-    add(Spec("processes.edm_sigmas", P.edm_sigmas, args=[("n", 5, "int"), ("sigma_min", 0.002, "pos"),
+    add(Spec("grids.Grid", grids.Grid, args=[("process", vp, "process"), ("t", torch.tensor([1.0, 0.5, 0.0]), "tensor")],
+             extra=[("Grid(increasing t)", lambda: grids.Grid(vp, torch.tensor([0.0, 1.0])), ("t",), "raise"),
+                    ("Grid(t beyond T)", lambda: grids.Grid(vp, torch.tensor([3.0, 0.0])), ("t",), "raise")]))
+    add(Spec("grids.edm_sigmas", grids.edm_sigmas, args=[("n", 5, "int"), ("sigma_min", 0.002, "pos"),
                                                          ("sigma_max", 80.0, "pos"), ("rho", 7.0, "pos")]))
     # -- distributions --------------------------------------------------------------------------
     add(Spec("distributions.Distribution", dist.Distribution,
@@ -964,7 +964,7 @@ def test_nan_from_the_denoiser_names_the_first_bad_step(monkeypatch, check_every
 
 
 def test_numpy_scalars_are_accepted_like_python_numbers():
-    from course_lib import data, recipes, processes as P
+    from course_lib import data, grids, recipes, processes as P
     vp, chain = P.VP(), P.DDPMChain("linear", 10)
     pairs = [
         (lambda v: course_lib.make_generator(v).initial_seed(), 3, np.int64(3)),
@@ -974,7 +974,7 @@ def test_numpy_scalars_are_accepted_like_python_numbers():
         (lambda v: data.gaussian_1d(v, course_lib.make_generator(0)).shape, 5, np.int64(5)),
         (lambda v: float(data.gaussian_1d(4, course_lib.make_generator(0), mean=v).sum()), 1.0, np.float32(1.0)),
         (lambda v: P.VP(beta_min=v).beta_min, 0.5, np.float64(0.5)),
-        (lambda v: P.edm_sigmas(v, 0.002, 80.0).tolist(), 5, np.int64(5)),
+        (lambda v: grids.edm_sigmas(v, 0.002, 80.0).tolist(), 5, np.int64(5)),
         (lambda v: P.DDPMChain("linear", v).N, 10, np.int32(10)),
         (lambda v: _flat(recipes.make_recipe("VP", 2, hidden=4, depth=1, seed=v).model).tolist(), 1, np.int64(1)),
         (lambda v: vp.grid(v).t.tolist(), 4, np.int64(4)),

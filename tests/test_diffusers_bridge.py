@@ -27,7 +27,8 @@ from course_lib.device import randn  # noqa: E402
 from course_lib.distributions import Uniform01  # noqa: E402
 from course_lib.metrics import wasserstein_1d  # noqa: E402
 from course_lib.denoisers import eps_from_denoiser  # noqa: E402
-from course_lib.processes import EDM, DDPMChain, Grid, edm_sigmas  # noqa: E402
+from course_lib.grids import Grid, edm_sigmas  # noqa: E402
+from course_lib.processes import EDM, DDPMChain  # noqa: E402
 from course_lib.samplers import ddim, ddpm_ancestral, edm_euler, edm_heun  # noqa: E402
 
 N_TRAIN, N_POINTS = 100, 4000

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from course_lib.device import make_generator, randn
-from course_lib.processes import EDM, VE, VP, AlphaBetaProcess, DDPMChain, Grid, Process, edm_sigmas
+from course_lib.grids import Grid, edm_sigmas
+from course_lib.processes import EDM, VE, VP, AlphaBetaProcess, DDPMChain, Process
 
 torch.set_num_threads(1)
 

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from course_lib.device import make_generator, randn
-from course_lib.processes import EDM, VE, VP, DDPMChain, Grid
+from course_lib.grids import Grid
+from course_lib.processes import EDM, VE, VP, DDPMChain
 from course_lib.samplers import (SAMPLERS, SampleInfo, ddim, ddpm_ancestral, edm_euler, edm_heun, euler_maruyama,
                                  pf_ode_euler, pf_ode_heun, pf_ode_rk45, predictor_corrector, x0_renoise)
 
