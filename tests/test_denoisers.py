@@ -1,4 +1,4 @@
-"""Tests for course_lib.params: conversions among eps, x0, score, v, and the network wrappers."""
+"""Tests for course_lib.denoisers: conversions among eps, x0, score, v, and the network wrappers."""
 import math
 
 import pytest
