@@ -256,33 +256,27 @@ class EDMPrecond(NetDenoiser):
 
 def score_from_denoiser(denoiser: Callable, process: Process) -> Callable:
     """score(x, t) = (alpha(t) D(x, t) - x) / beta(t)^2 for any denoiser D(x, t) -> x0_hat (t > 0)."""
-    check_denoiser_process(denoiser, process)
-
-    def score(x, t):
-        x, a, b, d = _denoised(denoiser, process, x, t)
-        return _x0_to_score(x, d, a, b)
-
-    score.process = process
-    return score
-
-
-def _denoised(denoiser, process, x, t):
-    """Checked x, alpha and beta (columns, beta > 0) and D(x, t)."""
-    check_points("x", x)
-    t = as_tensor("t", t, max_ndim=1).to(x.device)
-    a, b = process.alpha_beta(t)
-    if (b == 0).any():
-        raise ValueError("t must be > 0: beta(t) = 0 at t = 0 (clean data), where the score and eps are undefined")
-    return x, as_column(a, x, "t"), as_column(b, x, "t"), denoiser(x, t)
+    return _from_denoiser(denoiser, process, "score")
 
 
 def eps_from_denoiser(denoiser: Callable, process: Process) -> Callable:
     """eps(x, t) = (x - alpha(t) D(x, t)) / beta(t) for any denoiser D(x, t) -> x0_hat (t > 0)."""
+    return _from_denoiser(denoiser, process, "eps")
+
+
+def _from_denoiser(denoiser, process, dst: str) -> Callable:
+    """``fn(x, t)``: the denoiser's x0_hat converted to ``dst`` with the table, at checked x and t > 0."""
     check_denoiser_process(denoiser, process)
+    to_dst = _TABLE[("x0", dst)]
 
-    def eps(x, t):
-        x, a, b, d = _denoised(denoiser, process, x, t)
-        return _x0_to_eps(x, d, a, b)
+    def fn(x, t):
+        check_points("x", x)
+        t = as_tensor("t", t, max_ndim=1).to(x.device)
+        a, b = process.alpha_beta(t)
+        if (b == 0).any():
+            raise ValueError(f"t must be > 0: beta(t) = 0 at t = 0 (clean data), where the {dst} is undefined")
+        return to_dst(x, denoiser(x, t), as_column(a, x, "t"), as_column(b, x, "t"))
 
-    eps.process = process
-    return eps
+    fn.__name__ = dst
+    fn.process = process
+    return fn

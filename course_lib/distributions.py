@@ -36,6 +36,7 @@ import torch
 
 from ._checks import (as_coef_column, as_param, check_float_dtype, check_generator, check_points, check_positive_int,
                       check_process, check_real)
+from .denoisers import _score_to_x0
 from .device import rand, randn
 
 __all__ = ["Distribution", "Gaussian", "GaussianMixture", "Uniform01", "CircleMixture", "Empirical"]
@@ -268,7 +269,7 @@ class Uniform01(Distribution):
 
     def _denoiser(self, x, a, b):
         xw, aw, bw = self._wide(x, a, b)
-        d = (xw + bw**2 * self._score_wide(xw, aw, bw)) / aw  # Tweedie
+        d = _score_to_x0(xw, self._score_wide(xw, aw, bw), aw, bw)  # Tweedie, from the conversion table
         return d.clamp(0.0, 1.0).to(x.dtype)  # clamp only removes rounding outside [0, 1]
 
 

@@ -19,8 +19,9 @@ from .device import rand, randn
 from .recipes import Recipe
 from .losses import _check_model_input
 from .models import TimeMLP
-from .denoisers import NetDenoiser
+from .denoisers import NetDenoiser, _slope_in_sigma
 from .grids import Grid
+from .solvers import euler_step
 from .processes import Process
 from .samplers import _Run
 
@@ -71,7 +72,7 @@ def velocity_from_denoiser(x: torch.Tensor, x0_hat: torch.Tensor, t) -> torch.Te
     t = check_flow_time(t)
     if (t <= 0).any():
         raise ValueError("t must be > 0 (at t = 0 the velocity is not a function of D)")
-    return (x - x0_hat) / as_column(t, x, "t")
+    return _slope_in_sigma(x, x0_hat, as_column(t, x, "t"))
 
 
 def denoiser_from_velocity(x: torch.Tensor, v_hat: torch.Tensor, t) -> torch.Tensor:
@@ -129,8 +130,8 @@ def fm_euler(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=None,
     for i in range(run.n):
         t, s = float(run.t[i]), float(run.t[i + 1])
         x0_hat = run.D(x, t)
-        v_hat = (x - x0_hat) / t
-        x = x + (s - t) * v_hat
+        v_hat = _slope_in_sigma(x, x0_hat, t)     # the table's (x - D)/t: sigma = t on the flow
+        x = euler_step(x, v_hat, s - t)
         run.done(i, s, x, x0_hat)
     return run.finish(x)
 
