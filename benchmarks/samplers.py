@@ -23,7 +23,7 @@ from course_lib.device import make_generator, randn
 from course_lib.distributions import GaussianMixture, Uniform01
 from course_lib.metrics import noise_floor, sliced_wasserstein, wasserstein_1d
 from course_lib.processes import EDM, VE, VP, DDPMChain
-from course_lib.samplers import (ddim, ddpm_ancestral, edm_euler, edm_heun, euler_maruyama, pf_ode_euler,
+from course_lib.samplers import (ddim, ddpm_ancestral, edm_euler, edm_heun, euler_maruyama, one_shot, pf_ode_euler,
                                  pf_ode_heun, pf_ode_rk45, predictor_corrector, x0_renoise)
 
 BUDGETS = [5, 10, 20, 50, 100, 200, 500, 1000]
@@ -38,6 +38,7 @@ def configs():
     heun_steps = lambda nfe: max(2, (nfe + 1) // 2)  # noqa: E731   2 N - 1 NFE
     pc_steps = lambda nfe: max(1, nfe // 2)  # noqa: E731   2 NFE per step
     return [
+        ("one_shot (chain)", chain, one_shot, {}, None, "chain"),
         ("ddpm_ancestral beta (chain, sub-grid)", chain, ddpm_ancestral, dict(variance="beta"), steps, "chain"),
         ("ddpm_ancestral posterior (chain)", chain, ddpm_ancestral, dict(variance="posterior"), steps, "chain"),
         ("ddim eta=0 (chain)", chain, ddim, dict(eta=0.0), steps, "chain"),

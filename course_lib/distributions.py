@@ -87,7 +87,10 @@ class Distribution:
 
     def denoiser(self, x: torch.Tensor, alpha, beta) -> torch.Tensor:
         """E[x0 | x_t = x], shape (n, d); x / alpha where beta = 0."""
-        x, a, b = self._prepare(x, alpha, beta, need_noise=False)
+        return self._denoise(*self._prepare(x, alpha, beta, need_noise=False))
+
+    def _denoise(self, x, a, b):
+        """The denoiser at checked x and alpha, beta columns (x / alpha where beta = 0)."""
         safe_b = torch.where(b > 0, b, torch.ones_like(b))
         return torch.where(b > 0, self._denoiser(x, a, safe_b), x / a)
 
@@ -98,7 +101,14 @@ class Distribution:
         def denoiser(x: torch.Tensor, t) -> torch.Tensor:
             return self.denoiser(x, *process.alpha_beta(t))
 
+        def unchecked(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+            # what a sampler calls once it has checked x and the grid: t of shape (n,) on x's device
+            a, b = process._alpha_beta(t)
+            return self._denoise(x, a.detach().to(x.dtype)[:, None], b.detach().to(x.dtype)[:, None])
+
         denoiser.process = process   # a sampler refuses a grid of another process
+        denoiser.dim = getattr(self, "dim", None)   # ... and points of another dimension
+        denoiser._unchecked = unchecked
         return denoiser
 
     def score_for(self, process) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:

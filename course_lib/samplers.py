@@ -34,7 +34,7 @@ from .device import _randn
 from .grids import Grid
 from .solvers import em_step, euler_step, heun_step
 
-__all__ = ["SampleInfo", "ddpm_ancestral", "x0_renoise", "ddim", "euler_maruyama",
+__all__ = ["SampleInfo", "one_shot", "ddpm_ancestral", "x0_renoise", "ddim", "euler_maruyama",
            "predictor_corrector", "pf_ode_euler", "pf_ode_heun", "pf_ode_rk45", "edm_euler", "edm_heun",
            "SAMPLERS"]
 
@@ -146,6 +146,20 @@ class _Run:
 
 
 # ---------------------------------------------------------------------------------------------
+def one_shot(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=None, callback=None,
+             return_info: bool = False, keep_trajectory: bool = True) -> torch.Tensor:
+    """Chapter 1's one-shot denoiser: x0_hat = D(x, t_0) in a single evaluation (eq. ``eq-one-shot``).
+
+    Only grid.t[0] is used. It returns the posterior *mean*, not a sample: it converges to
+    nothing but E[x0 | x_T] (a blurred point cloud), whatever the grid.
+    """
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
+    x0_hat = run.D(x, run.t[0])
+    run.done(0, 0.0, x0_hat, x0_hat)
+    run.t = run.t[[0, -1]]
+    return run.finish(x0_hat, denoise_final=False)
+
+
 def ddpm_ancestral(denoiser: Callable, x: torch.Tensor, grid: Grid, *, variance: str = "beta", generator=None,
                    callback=None, return_info: bool = False, keep_trajectory: bool = True):
     """DDPM ancestral sampling (Ho et al. 2020, Algorithm 2; book eq. ``eq-ddpm-ancestral``).
@@ -449,5 +463,5 @@ def edm_euler(denoiser: Callable, x: torch.Tensor, grid: Grid, *, S_churn: float
                 keep_trajectory)
 
 
-SAMPLERS = {f.__name__: f for f in (ddpm_ancestral, x0_renoise, ddim, euler_maruyama, predictor_corrector,
+SAMPLERS = {f.__name__: f for f in (one_shot, ddpm_ancestral, x0_renoise, ddim, euler_maruyama, predictor_corrector,
                                     pf_ode_euler, pf_ode_heun, pf_ode_rk45, edm_euler, edm_heun)}

@@ -11,7 +11,7 @@ from course_lib.device import make_generator, randn
 from course_lib.grids import Grid
 from course_lib.processes import EDM, VE, VP, DDPMChain
 from course_lib.samplers import (SAMPLERS, SampleInfo, ddim, ddpm_ancestral, edm_euler, edm_heun, euler_maruyama,
-                                 pf_ode_euler, pf_ode_heun, pf_ode_rk45, predictor_corrector, x0_renoise)
+                                 one_shot, pf_ode_euler, pf_ode_heun, pf_ode_rk45, predictor_corrector, x0_renoise)
 
 torch.set_num_threads(1)
 
@@ -25,6 +25,8 @@ def gaussian_denoiser(process, m=1.0, s=0.5):
 
 
 def expected_nfe(name, n_steps, n_corrector=1):
+    if name == "one_shot":
+        return 1
     if name in ("pf_ode_heun", "edm_heun"):
         return 2 * n_steps - 1
     if name == "predictor_corrector":
@@ -45,7 +47,7 @@ def test_signature_nfe_callback_trajectory_and_seeding(name, proc):
     assert isinstance(info, SampleInfo)
     if name != "pf_ode_rk45":
         assert info.nfe == expected_nfe(name, 10)
-        n_times = 11
+        n_times = 2 if name == "one_shot" else 11
         assert info.trajectory.shape == (n_times, 64, 2) and len(seen) == n_times - 1
         assert info.times[0] == grid.t[0] and info.times[-1] == 0
         assert set(seen[0]) == {"i", "t", "x", "x0_hat"}
@@ -141,10 +143,12 @@ def test_pf_ode_samplers_follow_the_same_ode():
     assert 1e-4 < (euler - ref).abs().max() < 5e-2
 
 
-def test_x0_renoise():
+def test_one_shot_and_x0_renoise():
     proc = VP()
     D = gaussian_denoiser(proc, m=1.0, s=0.5)
     x = proc.prior(4000, 1, make_generator(0))
+    y = one_shot(D, x, proc.grid(10))
+    torch.testing.assert_close(y, D(x, torch.full((4000,), 1.0)))
     # "predict x0 then re-noise" shrinks the spread: it is not a sampler of the data law
     z = x0_renoise(D, x, proc.grid(200), generator=make_generator(1))
     assert z.std().item() < 0.4  # data std is 0.5
