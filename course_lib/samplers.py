@@ -36,7 +36,7 @@ from .solvers import em_step, euler_step, heun_step
 
 __all__ = ["SampleInfo", "one_shot", "ddpm_ancestral", "x0_renoise", "ddim", "euler_maruyama",
            "predictor_corrector", "pf_ode_euler", "pf_ode_heun", "pf_ode_rk45", "edm_euler", "edm_heun",
-           "SAMPLERS"]
+           "SAMPLERS", "sample_from_prior"]
 
 
 _CHECK_EVERY = {"cpu": 1}   # denoiser calls between NaN checks (host syncs) per device type; 16 elsewhere
@@ -465,3 +465,18 @@ def edm_euler(denoiser: Callable, x: torch.Tensor, grid: Grid, *, S_churn: float
 
 SAMPLERS = {f.__name__: f for f in (one_shot, ddpm_ancestral, x0_renoise, ddim, euler_maruyama, predictor_corrector,
                                     pf_ode_euler, pf_ode_heun, pf_ode_rk45, edm_euler, edm_heun)}
+
+
+def sample_from_prior(sampler: Callable, denoiser: Callable, grid: Grid, n: int, d: int, *, generator=None,
+                      dtype=torch.float32, device=None, **options):
+    """``n`` points of dimension ``d``: x_T ~ the grid's process prior (``process.prior``, drawn with
+    ``generator``), then ``sampler(denoiser, x_T, grid, generator=generator, **options)``.
+
+    The one helper for "sample with this denoiser on this grid" (e.g. an exact denoiser from
+    :mod:`course_lib.distributions`); the prior and the sampler share the generator, in that order.
+    """
+    check_signature("sampler", sampler, 3, "(denoiser, x, grid)")
+    if not isinstance(grid, Grid):
+        raise TypeError(f"grid must be a course_lib.grids.Grid (e.g. process.grid(n_steps)), got {type(grid).__name__}")
+    x_T = grid.process.prior(n, d, generator=generator, device=device, dtype=dtype)
+    return sampler(denoiser, x_T, grid, generator=generator, **options)

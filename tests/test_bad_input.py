@@ -591,6 +591,10 @@ def _specs(ctx) -> list[Spec]:
             extra.append((f"{name}(S_max=nan)", lambda fn=fn: fn(D_vp, x_vp, gr, S_churn=40, S_max=NAN), ("S_max",), "raise"))
         add(Spec(f"samplers.{name}", fn, args=[("denoiser", D_vp, "denoiser"), ("x", x_vp, "points_d"), ("grid", gr, "grid")],
                  kw=kw, extra=extra))
+    add(Spec("samplers.sample_from_prior", S.sample_from_prior,
+             args=[("sampler", S.ddim, "callable"), ("denoiser", D_vp, "denoiser"), ("grid", vp.grid(3), "grid"),
+                   ("n", 4, "int"), ("d", 2, "int")],
+             kw=[("generator", g, "gen"), ("dtype", torch.float32, "dtype"), ("device", "cpu", "device")]))
     # -- training ------------------------------------------------------------------------------------
     loss = losses.one_shot_loss(0.5)
     small = dict(steps=2, batch_size=4, progress=False, device="cpu")

@@ -11,7 +11,8 @@ from course_lib.device import make_generator, randn
 from course_lib.grids import Grid
 from course_lib.processes import EDM, VE, VP, DDPMChain
 from course_lib.samplers import (SAMPLERS, SampleInfo, ddim, ddpm_ancestral, edm_euler, edm_heun, euler_maruyama,
-                                 one_shot, pf_ode_euler, pf_ode_heun, pf_ode_rk45, predictor_corrector, x0_renoise)
+                                 one_shot, pf_ode_euler, pf_ode_heun, pf_ode_rk45, predictor_corrector,
+                                 sample_from_prior, x0_renoise)
 
 torch.set_num_threads(1)
 
@@ -227,3 +228,13 @@ def test_samplers_on_cuda_match_cpu(name):
     y_gpu = SAMPLERS[name](D, x.cuda(), grid, generator=make_generator(1))
     assert y_gpu.device.type == "cuda"
     torch.testing.assert_close(y_gpu.cpu(), y_cpu, rtol=1e-4, atol=1e-4)
+
+
+def test_sample_from_prior_is_prior_then_sampler():
+    proc = DDPMChain("linear", 50)
+    D = gaussian_denoiser(proc)
+    y = sample_from_prior(ddpm_ancestral, D, proc.grid(10), 30, 2, generator=make_generator(3), dtype=torch.float64,
+                          variance="posterior")
+    g = make_generator(3)
+    x = proc.prior(30, 2, generator=g, dtype=torch.float64)
+    assert torch.equal(y, ddpm_ancestral(D, x, proc.grid(10), generator=g, variance="posterior"))
