@@ -321,3 +321,26 @@ def test_processes_on_cuda():
     assert DDPMChain("linear", 10).marginal(x0, k, eps).device.type == "cuda"
     with pytest.raises(ValueError, match="one device"):
         VP().marginal(x0, 0.4, eps.cpu())
+
+
+def test_chain_is_a_process_with_piecewise_vp_coefficients():
+    c = DDPMChain("linear", 100)
+    assert isinstance(c, Process) and c.T == 100.0
+    # on each segment (k-1, k], log alpha is linear: f = log A_k and g^2 = -2 f (alpha^2 + beta^2 = 1)
+    k = torch.tensor([0.5, 1.0, 37.25, 100.0], dtype=torch.float64)
+    hi = torch.ceil(k).long()
+    torch.testing.assert_close(c.f(k), torch.log(c.A[hi]))
+    torch.testing.assert_close(c.g2(k), -2 * torch.log(c.A[hi]))
+    a, b = c.alpha_beta(k)
+    torch.testing.assert_close(a**2 + b**2, torch.ones_like(k))
+    # the drift matches a finite difference of alpha inside a segment
+    h = 1e-6
+    kk = torch.tensor(37.25, dtype=torch.float64)
+    fd = (torch.log(c.alpha(kk + h)) - torch.log(c.alpha(kk - h))) / (2 * h)
+    assert abs(float(fd) - float(c.f(kk))) < 1e-7
+    x, score = torch.randn(5, 2, dtype=torch.float64), torch.randn(5, 2, dtype=torch.float64)
+    torch.testing.assert_close(c.reverse_sde_drift(x, kk, score), c.f(kk) * x - c.g2(kk) * score)
+    # the grid carries alpha, beta and sigma at its times
+    grid = c.grid(10)
+    torch.testing.assert_close(grid.sigmas, c.sigma(grid.t))
+    torch.testing.assert_close(grid.alphas, c.alpha(grid.t))

@@ -238,3 +238,20 @@ def test_sample_from_prior_is_prior_then_sampler():
     g = make_generator(3)
     x = proc.prior(30, 2, generator=g, dtype=torch.float64)
     assert torch.equal(y, ddpm_ancestral(D, x, proc.grid(10), generator=g, variance="posterior"))
+
+
+def test_samplers_call_the_unchecked_path_with_the_same_result():
+    """A network wrapper and an exact denoiser are called through ``_unchecked`` inside the loop:
+    the result equals a run through the checked public call, bit for bit."""
+    from course_lib.denoisers import EpsDenoiser
+    from course_lib.distributions import Gaussian
+    from course_lib.models import TimeMLP
+
+    torch.manual_seed(0)
+    for proc in (DDPMChain("linear", 50), VP()):
+        for D in (EpsDenoiser(TimeMLP(2, hidden=8, depth=1), proc), Gaussian(0.5, 0.7, dim=2).denoiser_for(proc)):
+            x = proc.prior(20, 2, make_generator(0))
+            grid = proc.grid(8)
+            fast = ddpm_ancestral(D, x, grid, generator=make_generator(1))
+            checked = ddpm_ancestral(lambda x, t, D=D: D(x, t), x, grid, generator=make_generator(1))
+            assert hasattr(D, "_unchecked") and torch.equal(fast, checked)
