@@ -161,8 +161,11 @@ class Process:
     def _f_g2(self, t, x):
         """(f(t), g(t)^2): numbers for a float t, columns against x for a tensor t."""
         if isinstance(t, float):
-            tt = torch.tensor(t, dtype=torch.float64)
-            return float(self._f(tt)), float(self._g2(tt))
+            last = self.__dict__.get("_f_g2_last")        # a sampler's step asks twice at one time
+            if last is None or last[0] != t:
+                tt = torch.tensor(t, dtype=torch.float64)
+                last = self._f_g2_last = (t, float(self._f(tt)), float(self._g2(tt)))
+            return last[1], last[2]
         return as_column(self._f(t), x), as_column(self._g2(t), x)
 
     def _reverse_sde_drift(self, x, t, score):
