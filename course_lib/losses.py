@@ -63,8 +63,8 @@ def ddpm_eps_loss(chain: DDPMChain):
     """Ho et al. (2020) simple loss: k ~ U{1..N}, x_k = alpha_k x0 + beta_k eps,
     loss = E ||eps_hat(x_k, k) - eps||^2 (sum over coordinates, mean over the batch).
 
-    ``model`` is a wrapper from :mod:`course_lib.denoisers` (its ``eps(x, k)`` is used, so an
-    X0Denoiser works too) or a bare network ``net(x, c)`` predicting eps with c = k/N.
+    ``model`` is a wrapper from :mod:`course_lib.denoisers` (its ``eps(x, k)`` is used, so any of them
+    works, not only EpsDenoiser) or a bare network ``net(x, c)`` predicting eps with c = k/N.
     """
     if not isinstance(chain, DDPMChain):
         raise TypeError(f"chain must be a DDPMChain, got {type(chain).__name__}")
