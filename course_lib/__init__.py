@@ -12,7 +12,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .device import get_device, make_generator
 from . import data, distributions, metrics  # noqa: E402,F401  (toy data, exact denoisers, metrics)
-from . import schedules, processes, params, losses, samplers  # noqa: E402,F401  (the numerical core)
+from . import schedules, processes, denoisers, losses, samplers  # noqa: E402,F401  (the numerical core)
 
 __version__ = "0.1.0"
 __all__ = ["get_device", "make_generator", "__version__"]

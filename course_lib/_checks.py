@@ -1,4 +1,4 @@
-"""Input checks shared by every public function.
+"""Input checks and coercions shared by every public function (all of them live here).
 
 Each helper raises a ``TypeError`` or ``ValueError`` whose message names the
 argument, what was received and what was expected, so that bad input never
@@ -34,6 +34,19 @@ __all__ = [
     "same_process",
     "check_same_process",
     "check_labels",
+    "as_tensor",
+    "as_column",
+    "as_param",
+    "as_coef_column",
+    "check_process",
+    "as_alpha_beta_columns",
+    "check_denoiser_process",
+    "as_points",
+    "check_times",
+    "as_returned_column",
+    "as_values",
+    "check_edges",
+    "check_flow_time",
     "FLOAT_DTYPES",
 ]
 
@@ -265,3 +278,179 @@ def check_labels(name: str, y, *, n: int | None = None, num_classes: int | None 
         raise ValueError(f"labels {name} must lie in {'0..' + str(top) + extra if top is not None else '0, 1, 2, ...'}, "
                          f"got values in [{int(y.min())}, {int(y.max())}]")
     return y.expand(n) if n is not None else y
+
+
+def as_tensor(name: str, t, *, dtype=torch.float64, max_ndim: int | None = None) -> torch.Tensor:
+    """A Python or numpy number or a tensor of times -> a floating tensor (finite, at most ``max_ndim`` axes)."""
+    if isinstance(t, bool):
+        raise TypeError(f"{name} must be a number or a tensor, got bool")
+    if isinstance(t, Real):
+        t = torch.tensor(float(t), dtype=dtype)
+    elif isinstance(t, torch.Tensor):
+        if not (torch.is_floating_point(t) or t.dtype in (torch.int32, torch.int64)):
+            raise TypeError(f"{name} must be a float or integer tensor, got dtype {t.dtype}")
+        if not torch.is_floating_point(t):
+            t = t.to(torch.get_default_dtype())
+    else:
+        raise TypeError(f"{name} must be a number or a torch.Tensor, got {type(t).__name__}")
+    if max_ndim is not None and t.ndim > max_ndim:
+        raise ValueError(f"{name} must be a number or a 1D tensor of shape (n,), got shape {tuple(t.shape)}")
+    check_finite(name, t)
+    return t
+
+
+def as_column(v: torch.Tensor, x: torch.Tensor, name: str = "times") -> torch.Tensor:
+    """Coefficient of shape () or (n,) -> broadcastable against points x of shape (n, d)."""
+    v = v.to(device=x.device, dtype=x.dtype)
+    if v.ndim == 0:
+        return v
+    if v.ndim == 1 and v.shape[0] == x.shape[0]:
+        return v[:, None]
+    raise ValueError(f"{name} must be a scalar or have shape ({x.shape[0]},) to match x, got shape {tuple(v.shape)}")
+
+
+def as_param(name: str, value, *, ndim_max: int = 2) -> torch.Tensor:
+    """A float64 CPU tensor from a number, list or tensor, checked finite."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a number, list or tensor, got bool")
+    try:
+        t = torch.as_tensor(value, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"{name} must be a number, list or tensor of numbers, got {type(value).__name__}") from err
+    t = t.detach().cpu()
+    if t.ndim > ndim_max:
+        raise ValueError(f"{name} must have at most {ndim_max} dimensions, got shape {tuple(t.shape)}")
+    if not torch.isfinite(t).all():
+        raise ValueError(f"{name} contains NaN or infinite values; expected finite numbers")
+    return t
+
+
+def as_coef_column(name: str, value, x: torch.Tensor, *, allow_zero: bool) -> torch.Tensor:
+    """``alpha`` or ``beta`` as a (n, 1) tensor on x's device and dtype, checked."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a float or a tensor of shape (n,), got bool")
+    if isinstance(value, Real):
+        c = torch.full((x.shape[0], 1), float(value), dtype=x.dtype, device=x.device)
+    elif isinstance(value, torch.Tensor):
+        if not torch.is_floating_point(value) and value.dtype not in (torch.int32, torch.int64):
+            raise TypeError(f"{name} must be a real tensor, got dtype {value.dtype}")
+        c = value.detach().to(device=x.device, dtype=x.dtype)
+        if c.ndim == 2 and c.shape[1] == 1:
+            c = c[:, 0]
+        if c.ndim == 0:
+            c = c.expand(x.shape[0])
+        if c.ndim != 1 or c.shape[0] not in (1, x.shape[0]):
+            raise ValueError(
+                f"{name} must be a float or a tensor of shape ({x.shape[0]},) (one value per point), "
+                f"got shape {tuple(value.shape)}"
+            )
+        c = c.expand(x.shape[0])[:, None]
+    else:
+        raise TypeError(f"{name} must be a float or a tensor of shape (n,), got {type(value).__name__}")
+    if not torch.isfinite(c).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    if allow_zero:
+        if (c < 0).any():
+            raise ValueError(f"{name} must be >= 0, got min {c.min().item():.4g}")
+    elif (c <= 0).any():
+        raise ValueError(f"{name} must be > 0, got min {c.min().item():.4g}")
+    return c
+
+
+def check_process(process) -> None:
+    """Raise unless ``process`` is a :class:`course_lib.processes.Process` (VP, VE, EDM, DDPMChain, ...)."""
+    from .processes import Process
+    if not isinstance(process, Process):
+        raise TypeError(f"process must be a Process (VP, VE, EDM, DDPMChain, ...), got {type(process).__name__}")
+
+
+def as_alpha_beta_columns(x, alpha, beta, *, beta_zero: bool):
+    """Checked (alpha, beta) as columns against x: alpha > 0 and beta > 0 (>= 0 with ``beta_zero``)."""
+    out = []
+    for name, c, zero_ok in (("alpha", alpha, False), ("beta", beta, beta_zero)):
+        c = as_tensor(name, c, max_ndim=1)
+        if (c < 0).any() or (not zero_ok and (c == 0).any()):
+            bound = ">= 0" if zero_ok else "> 0"
+            raise ValueError(f"{name} must be {bound}, got values in [{c.min().item():.4g}, {c.max().item():.4g}]"
+                             + ("" if zero_ok else f" (this conversion divides by {name})"))
+        out.append(as_column(c, x, name))
+    return out
+
+
+def check_denoiser_process(denoiser, process) -> None:
+    """Raise unless ``denoiser`` is D(x, t) and ``process`` a Process it was built for (when it says)."""
+    from .processes import Process
+    check_signature("denoiser", denoiser, 2, "(x, t)")
+    if not isinstance(process, Process):
+        raise TypeError(f"process must be a Process (VP, VE, EDM, DDPMChain, ...), got {type(process).__name__}")
+    own = getattr(denoiser, "process", None)
+    if own is not None:
+        check_same_process("denoiser", own, "process", process)
+
+
+def as_points(name: str, x) -> torch.Tensor:
+    """(n,) or (n, d) floating tensor -> (n, d) float64, checked finite."""
+    if isinstance(x, torch.Tensor) and x.ndim == 1:
+        x = x[:, None]
+    check_points(name, x)
+    return x.detach().double()
+
+
+def check_times(times) -> torch.Tensor:
+    if not isinstance(times, torch.Tensor):
+        try:
+            times = torch.as_tensor(times, dtype=torch.float64)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(f"times must be a 1-D tensor or list of numbers, got {type(times).__name__}") from err
+    if times.ndim != 1 or times.numel() < 2:
+        raise ValueError(f"times must be a 1-D grid with at least 2 points, got shape {tuple(times.shape)}")
+    if not torch.isfinite(times).all():
+        raise ValueError("times contains NaN or infinite values")
+    dt = times[1:] - times[:-1]
+    if not ((dt > 0).all() or (dt < 0).all()):
+        raise ValueError("times must be strictly increasing (forward SDE) or strictly decreasing (reverse SDE)")
+    return times
+
+
+def as_returned_column(value, x: torch.Tensor, name: str) -> torch.Tensor | float:
+    """g(t) as a float or an (n, 1) tensor broadcastable against x."""
+    if isinstance(value, torch.Tensor):
+        v = value.to(device=x.device, dtype=x.dtype)
+        if v.ndim == 0:
+            return v
+        v = v.reshape(-1)
+        if v.numel() not in (1, x.shape[0]):
+            raise ValueError(f"{name} must return a number or a tensor of shape ({x.shape[0]},), got {tuple(value.shape)}")
+        return v[:, None] if v.numel() > 1 else v[0]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise TypeError(f"{name} must return a number or a tensor, got {type(value).__name__}")
+
+
+def as_values(name: str, values) -> torch.Tensor:
+    """A tensor, array or list of numbers -> a finite float64 CPU tensor, or a clear error naming ``name``."""
+    if isinstance(values, (str, bytes)) or values is None:
+        raise TypeError(f"{name} must be a tensor or list of numbers, got {type(values).__name__}")
+    try:
+        v = torch.as_tensor(values, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"{name} must be a tensor or list of numbers, got {type(values).__name__}") from None
+    v = v.detach().cpu()
+    if not torch.isfinite(v).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return v
+
+
+def check_edges(edges) -> torch.Tensor:
+    edges = as_values("edges", edges)
+    if edges.ndim != 1 or edges.numel() < 2 or not (edges[1:] > edges[:-1]).all():
+        raise ValueError("edges must be a strictly increasing 1-D grid of at least 2 bin edges")
+    return edges
+
+
+def check_flow_time(t) -> torch.Tensor:
+    """A checked rectified-flow time: a number or a tensor of shape (n,), finite, in [0, 1]."""
+    t = as_tensor("t", t, max_ndim=1)
+    if (t < 0).any() or (t > 1).any():
+        raise ValueError(f"t must lie in [0, 1] (rectified flow's time), got values in [{t.min().item()}, {t.max().item()}]")
+    return t

@@ -11,8 +11,6 @@ name                d    what
 two_circles         2    the 20 fixed training points of the two-circles example
 two_circles_sample  2    i.i.d. points uniform on the same two circles
 swiss_roll          2    2D swiss roll (scaled by 1/10, as in the swiss-roll tutorial)
-moons               2    two interleaving half circles
-s_curve             2    2D "S" curve (scaled by 1/10)
 torus               3    points uniform on the surface of a torus
 gaussian_1d         1    N(mean, std^2), by default N(5, 2^2)
 uniform_1d          1    U[0, 1]
@@ -32,14 +30,10 @@ __all__ = [
     "two_circles",
     "two_circles_sample",
     "swiss_roll",
-    "moons",
-    "s_curve",
     "torus",
     "gaussian_1d",
     "uniform_1d",
     "digits",
-    "by_name",
-    "NAMES",
 ]
 
 
@@ -90,39 +84,6 @@ def swiss_roll(n: int, generator: torch.Generator | None = None, noise: float = 
     noise = check_positive_float("noise", noise, allow_zero=True)
     t = 1.5 * math.pi * (1 + 2 * rand((n,), generator=generator))
     x = torch.stack([t * torch.cos(t), t * torch.sin(t)], dim=1) / 10
-    return x + noise * randn((n, 2), generator=generator)
-
-
-def moons(n: int, generator: torch.Generator | None = None, noise: float = 0.1) -> torch.Tensor:
-    """Two interleaving half circles (like scikit-learn's ``make_moons``).
-
-    Each point picks a moon w.p. 1/2 and an angle uniform on [0, pi] (scikit-learn
-    spaces the angles evenly instead; i.i.d. angles make this a true sample), then
-    Gaussian jitter of std ``noise``. Upper moon: (cos a, sin a); lower moon:
-    (1 - cos a, 0.5 - sin a).
-    """
-    n = check_positive_int("n", n)
-    check_generator(generator)
-    noise = check_positive_float("noise", noise, allow_zero=True)
-    u = rand((n, 2), generator=generator)
-    a = math.pi * u[:, 0]
-    upper = torch.stack([torch.cos(a), torch.sin(a)], dim=1)
-    lower = torch.stack([1 - torch.cos(a), 0.5 - torch.sin(a)], dim=1)
-    x = torch.where((u[:, 1] < 0.5)[:, None], upper, lower)
-    return x + noise * randn((n, 2), generator=generator)
-
-
-def s_curve(n: int, generator: torch.Generator | None = None, noise: float = 0.01) -> torch.Tensor:
-    """2D "S" curve: (sin t, sign(t) (cos t - 1)) / 10 with t uniform on [-1.5 pi, 1.5 pi].
-
-    scikit-learn's ``make_s_curve`` (1st and 3rd coordinates) scaled by 1/10, as in the
-    swiss-roll tutorial; ``noise`` is the jitter std in the output units.
-    """
-    n = check_positive_int("n", n)
-    check_generator(generator)
-    noise = check_positive_float("noise", noise, allow_zero=True)
-    t = 3 * math.pi * (rand((n,), generator=generator) - 0.5)
-    x = torch.stack([torch.sin(t), torch.sign(t) * (torch.cos(t) - 1)], dim=1) / 10
     return x + noise * randn((n, 2), generator=generator)
 
 
@@ -190,26 +151,4 @@ def digits(normalise: bool = True) -> torch.Tensor:
     return x / 8 - 1 if normalise else x
 
 
-_SAMPLERS = {
-    "two_circles": two_circles_sample,
-    "swiss_roll": swiss_roll,
-    "moons": moons,
-    "s_curve": s_curve,
-    "torus": torus,
-    "gaussian_1d": gaussian_1d,
-    "uniform_1d": uniform_1d,
-}
-NAMES = tuple(sorted(_SAMPLERS))
 
-
-def by_name(name: str, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-    """``n`` random points of the data set called ``name`` (one of :data:`NAMES`).
-
-    ``"two_circles"`` gives i.i.d. points on the circles (:func:`two_circles_sample`);
-    for the fixed 20-point training set call :func:`two_circles` directly.
-    """
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a string, one of {list(NAMES)}, got {type(name).__name__}")
-    if name not in _SAMPLERS:
-        raise ValueError(f"unknown data set {name!r} (argument name); expected one of {list(NAMES)}")
-    return _SAMPLERS[name](n, generator)

@@ -18,8 +18,8 @@ raise a ``ValueError``.
 
 ``denoiser_for(process)`` and ``score_for(process)`` turn these into the
 ``D(x, t)`` / ``score(x, t)`` callables the samplers consume, looking up
-``alpha`` and ``beta`` from the process (``alpha(t)``/``beta(t)``, or
-``alpha_at(k)``/``beta_at(k)`` for the discrete DDPM chain).
+``alpha`` and ``beta`` from the process (``process.alpha_beta(t)``; t is the step
+index k for the discrete DDPM chain).
 
 Classes: :class:`GaussianMixture`, :class:`Gaussian` (a one-component mixture),
 :class:`Uniform01`, :class:`CircleMixture` (points uniform on circles in 2D, e.g. the
@@ -34,7 +34,9 @@ from typing import Callable
 
 import torch
 
-from ._checks import check_float_dtype, check_generator, check_points, check_positive_int, check_real
+from ._checks import (as_coef_column, as_param, check_float_dtype, check_generator, check_points, check_positive_int,
+                      check_process, check_real)
+from .denoisers import _score_to_x0
 from .device import rand, randn
 
 __all__ = ["Distribution", "Gaussian", "GaussianMixture", "Uniform01", "CircleMixture", "Empirical"]
@@ -43,65 +45,6 @@ _LOG_2PI = math.log(2 * math.pi)
 
 
 # --- helpers -----------------------------------------------------------------
-def _as_param(name: str, value, *, ndim_max: int = 2) -> torch.Tensor:
-    """A float64 CPU tensor from a number, list or tensor, checked finite."""
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be a number, list or tensor, got bool")
-    try:
-        t = torch.as_tensor(value, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError) as err:
-        raise TypeError(f"{name} must be a number, list or tensor of numbers, got {type(value).__name__}") from err
-    t = t.detach().cpu()
-    if t.ndim > ndim_max:
-        raise ValueError(f"{name} must have at most {ndim_max} dimensions, got shape {tuple(t.shape)}")
-    if not torch.isfinite(t).all():
-        raise ValueError(f"{name} contains NaN or infinite values; expected finite numbers")
-    return t
-
-
-def _coef(name: str, value, x: torch.Tensor, *, allow_zero: bool) -> torch.Tensor:
-    """``alpha`` or ``beta`` as a (n, 1) tensor on x's device and dtype, checked."""
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be a float or a tensor of shape (n,), got bool")
-    if isinstance(value, Real):
-        c = torch.full((x.shape[0], 1), float(value), dtype=x.dtype, device=x.device)
-    elif isinstance(value, torch.Tensor):
-        if not torch.is_floating_point(value) and value.dtype not in (torch.int32, torch.int64):
-            raise TypeError(f"{name} must be a real tensor, got dtype {value.dtype}")
-        c = value.detach().to(device=x.device, dtype=x.dtype)
-        if c.ndim == 2 and c.shape[1] == 1:
-            c = c[:, 0]
-        if c.ndim == 0:
-            c = c.expand(x.shape[0])
-        if c.ndim != 1 or c.shape[0] not in (1, x.shape[0]):
-            raise ValueError(
-                f"{name} must be a float or a tensor of shape ({x.shape[0]},) (one value per point), "
-                f"got shape {tuple(value.shape)}"
-            )
-        c = c.expand(x.shape[0])[:, None]
-    else:
-        raise TypeError(f"{name} must be a float or a tensor of shape (n,), got {type(value).__name__}")
-    if not torch.isfinite(c).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    if allow_zero:
-        if (c < 0).any():
-            raise ValueError(f"{name} must be >= 0, got min {c.min().item():.4g}")
-    elif (c <= 0).any():
-        raise ValueError(f"{name} must be > 0, got min {c.min().item():.4g}")
-    return c
-
-
-def _lookup(process) -> tuple[Callable, Callable]:
-    """The (alpha, beta) functions of a process: ``alpha_at``/``beta_at`` if present, else ``alpha``/``beta``."""
-    if hasattr(process, "alpha_at") and hasattr(process, "beta_at"):
-        return process.alpha_at, process.beta_at
-    if callable(getattr(process, "alpha", None)) and callable(getattr(process, "beta", None)):
-        return process.alpha, process.beta
-    raise TypeError(
-        f"process must expose alpha(t) and beta(t) (or alpha_at(k) and beta_at(k)), got {type(process).__name__}"
-    )
-
-
 class Distribution:
     """Base class: subclasses define ``dim``, ``sample``, ``denoiser`` and usually ``score``."""
 
@@ -128,8 +71,8 @@ class Distribution:
         if not hasattr(self, "dim"):
             self.sample(1)   # raises: an abstract Distribution
         check_points("x", x, dim=self.dim)
-        a = _coef("alpha", alpha, x, allow_zero=False)
-        b = _coef("beta", beta, x, allow_zero=not need_noise)
+        a = as_coef_column("alpha", alpha, x, allow_zero=False)
+        b = as_coef_column("beta", beta, x, allow_zero=not need_noise)
         return x, a, b
 
     def log_prob_noised(self, x: torch.Tensor, alpha, beta) -> torch.Tensor:
@@ -144,26 +87,36 @@ class Distribution:
 
     def denoiser(self, x: torch.Tensor, alpha, beta) -> torch.Tensor:
         """E[x0 | x_t = x], shape (n, d); x / alpha where beta = 0."""
-        x, a, b = self._prepare(x, alpha, beta, need_noise=False)
+        return self._denoise(*self._prepare(x, alpha, beta, need_noise=False))
+
+    def _denoise(self, x, a, b):
+        """The denoiser at checked x and alpha, beta columns (x / alpha where beta = 0)."""
         safe_b = torch.where(b > 0, b, torch.ones_like(b))
         return torch.where(b > 0, self._denoiser(x, a, safe_b), x / a)
 
     def denoiser_for(self, process) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
         """``D(x, t)`` = E[x0 | x_t = x] with alpha, beta read from ``process`` at time t."""
-        alpha_fn, beta_fn = _lookup(process)
+        check_process(process)
 
         def denoiser(x: torch.Tensor, t) -> torch.Tensor:
-            return self.denoiser(x, alpha_fn(t), beta_fn(t))
+            return self.denoiser(x, *process.alpha_beta(t))
+
+        def unchecked(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+            # what a sampler calls once it has checked x and the grid: t of shape (n,) on x's device
+            a, b = process._alpha_beta(t)
+            return self._denoise(x, a.detach().to(x.dtype)[:, None], b.detach().to(x.dtype)[:, None])
 
         denoiser.process = process   # a sampler refuses a grid of another process
+        denoiser.dim = getattr(self, "dim", None)   # ... and points of another dimension
+        denoiser._unchecked = unchecked
         return denoiser
 
     def score_for(self, process) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
         """``score(x, t)`` = grad log q_t(x) with alpha, beta read from ``process`` at time t."""
-        alpha_fn, beta_fn = _lookup(process)
+        check_process(process)
 
         def score(x: torch.Tensor, t) -> torch.Tensor:
-            return self.score(x, alpha_fn(t), beta_fn(t))
+            return self.score(x, *process.alpha_beta(t))
 
         score.process = process
         return score
@@ -188,8 +141,8 @@ class GaussianMixture(Distribution):
     _score_needs_noise = False
 
     def __init__(self, weights, means, stds):
-        w = _as_param("weights", weights, ndim_max=1).reshape(-1)
-        m = _as_param("means", means)
+        w = as_param("weights", weights, ndim_max=1).reshape(-1)
+        m = as_param("means", means)
         if m.ndim == 1:
             m = m[:, None]
         if m.ndim == 0 or m.shape[0] != w.shape[0]:
@@ -198,7 +151,7 @@ class GaussianMixture(Distribution):
             )
         if (w < 0).any() or abs(w.sum().item() - 1.0) > 1e-6:
             raise ValueError(f"weights must be >= 0 and sum to 1, got {w.tolist()} (sum {w.sum().item():.6g})")
-        s = _as_param("stds", stds)
+        s = as_param("stds", stds)
         K, d = m.shape
         if s.ndim == 0:
             s = s.expand(K, d)
@@ -254,8 +207,8 @@ class Gaussian(GaussianMixture):
     """
 
     def __init__(self, mean=0.0, std=1.0, dim: int | None = None):
-        m = _as_param("mean", mean, ndim_max=1)
-        s = _as_param("std", std, ndim_max=1)
+        m = as_param("mean", mean, ndim_max=1)
+        s = as_param("std", std, ndim_max=1)
         d = max(m.numel() if m.ndim else 1, s.numel() if s.ndim else 1)
         if dim is not None:
             dim = check_positive_int("dim", dim)
@@ -326,7 +279,7 @@ class Uniform01(Distribution):
 
     def _denoiser(self, x, a, b):
         xw, aw, bw = self._wide(x, a, b)
-        d = (xw + bw**2 * self._score_wide(xw, aw, bw)) / aw  # Tweedie
+        d = _score_to_x0(xw, self._score_wide(xw, aw, bw), aw, bw)  # Tweedie, from the conversion table
         return d.clamp(0.0, 1.0).to(x.dtype)  # clamp only removes rounding outside [0, 1]
 
 
@@ -344,11 +297,11 @@ class CircleMixture(Distribution):
     dim = 2
 
     def __init__(self, centres, radius: float = 0.5, weights=None):
-        c = _as_param("centres", centres)
+        c = as_param("centres", centres)
         if c.ndim != 2 or c.shape[1] != 2:
             raise ValueError(f"centres must have shape (K, 2), got shape {tuple(c.shape)}")
         K = c.shape[0]
-        w = torch.full((K,), 1.0 / K, dtype=torch.float64) if weights is None else _as_param("weights", weights, ndim_max=1)
+        w = torch.full((K,), 1.0 / K, dtype=torch.float64) if weights is None else as_param("weights", weights, ndim_max=1)
         if w.shape != (K,):
             raise ValueError(f"weights must have shape ({K},) like the centres, got shape {tuple(w.shape)}")
         if (w < 0).any() or abs(w.sum().item() - 1.0) > 1e-6:

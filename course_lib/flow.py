@@ -14,13 +14,15 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import check_matching_points, check_positive_int
+from ._checks import as_column, check_flow_time, check_matching_points, check_positive_int
 from .device import rand, randn
-from .experiments import Recipe
+from .recipes import Recipe
 from .losses import _check_model_input
 from .models import TimeMLP
-from .params import NetDenoiser
-from .processes import Grid, Process, _as_tensor, _col
+from .denoisers import NetDenoiser, _slope_in_sigma
+from .grids import Grid
+from .solvers import euler_step
+from .processes import Process
 from .samplers import _Run
 
 __all__ = ["RectifiedFlow", "VelocityDenoiser", "velocity_from_denoiser", "denoiser_from_velocity", "fm_loss",
@@ -67,24 +69,16 @@ class RectifiedFlow(Process):
 def velocity_from_denoiser(x: torch.Tensor, x0_hat: torch.Tensor, t) -> torch.Tensor:
     """v_hat = (x - D) / t (eq. ``eq-fm-velocity``), for t in (0, 1]."""
     check_matching_points("x", x, "x0_hat", x0_hat)
-    t = _flow_time(t)
+    t = check_flow_time(t)
     if (t <= 0).any():
         raise ValueError("t must be > 0 (at t = 0 the velocity is not a function of D)")
-    return (x - x0_hat) / _col(t, x, "t")
+    return _slope_in_sigma(x, x0_hat, as_column(t, x, "t"))
 
 
 def denoiser_from_velocity(x: torch.Tensor, v_hat: torch.Tensor, t) -> torch.Tensor:
     """D = x - t v_hat (eq. ``eq-fm-velocity``), for t in [0, 1]."""
     check_matching_points("x", x, "v_hat", v_hat)
-    return x - _col(_flow_time(t), x, "t") * v_hat
-
-
-def _flow_time(t) -> torch.Tensor:
-    """A checked rectified-flow time: a number or a tensor of shape (n,), finite, in [0, 1]."""
-    t = _as_tensor("t", t, max_ndim=1)
-    if (t < 0).any() or (t > 1).any():
-        raise ValueError(f"t must lie in [0, 1] (rectified flow's time), got values in [{t.min().item()}, {t.max().item()}]")
-    return t
+    return x - as_column(check_flow_time(t), x, "t") * v_hat
 
 
 class VelocityDenoiser(NetDenoiser):
@@ -102,7 +96,7 @@ class VelocityDenoiser(NetDenoiser):
     def _x0_eps(self, x, out, a, b):
         return x - b * out, x + a * out
 
-    velocity = NetDenoiser.raw
+    velocity = NetDenoiser._raw
 
 
 def fm_loss(process: RectifiedFlow | None = None):
@@ -136,14 +130,14 @@ def fm_euler(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=None,
     for i in range(run.n):
         t, s = float(run.t[i]), float(run.t[i + 1])
         x0_hat = run.D(x, t)
-        v_hat = (x - x0_hat) / t
-        x = x + (s - t) * v_hat
+        v_hat = _slope_in_sigma(x, x0_hat, t)     # the table's (x - D)/t: sigma = t on the flow
+        x = euler_step(x, v_hat, s - t)
         run.done(i, s, x, x0_hat)
     return run.finish(x)
 
 
 def make_fm_recipe(dim: int, *, hidden: int = 64, depth: int = 3, n_features: int = 16) -> Recipe:
-    """The flow-matching point of the design space as a :class:`course_lib.experiments.Recipe`:
+    """The flow-matching point of the design space as a :class:`course_lib.recipes.Recipe`:
     RectifiedFlow, a :class:`TimeMLP` predicting the velocity, :func:`fm_loss`, and :func:`fm_euler`
     on a uniform grid from t = 1 to 0 (one NFE per step)."""
     dim = check_positive_int("dim", dim)

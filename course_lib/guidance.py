@@ -23,14 +23,14 @@ from ._checks import (check_labels, check_points, check_positive_float, check_po
                       check_signature)
 from .device import rand
 from .losses import edm_loss
-from .params import EDMPrecond
-from .processes import _as_tensor
+from .denoisers import EDMPrecond
+from ._checks import as_column, as_tensor
 
 __all__ = ["ClassEDMPrecond", "pack_labels", "unpack_labels", "class_edm_loss", "guided_denoiser"]
 
 
 class ClassEDMPrecond(EDMPrecond):
-    """:class:`course_lib.params.EDMPrecond` around a class-conditional network ``net(x, c, y)``
+    """:class:`course_lib.denoisers.EDMPrecond` around a class-conditional network ``net(x, c, y)``
     (e.g. :class:`course_lib.models.UNet` with ``num_classes``): ``D(x, t, y=None)``, where
     ``y`` holds labels 0..K-1, or K (``None``) for "no class"."""
 
@@ -42,6 +42,11 @@ class ClassEDMPrecond(EDMPrecond):
 
     def forward(self, x, t, y=None):
         return self._outputs(x, t, False, y)[0]     # EDMPrecond's outputs with the labels passed to the net
+
+    def _unchecked_labels(self, x, t, y):
+        """D(x, t, y) for checked x and t of shape (n,) on x's device (what a guided sampler's loop calls)."""
+        a, b = self.process._alpha_beta(t)
+        return self._denoise(x, t, as_column(a, x), as_column(b, x), y)[0]
 
 
 def pack_labels(x: torch.Tensor, y) -> torch.Tensor:
@@ -133,7 +138,7 @@ def guided_denoiser(model: Callable, y, w: float) -> Callable:
         yy = y.to(x.device).expand(n) if y.numel() == 1 else y.to(x.device)
         if yy.shape != (n,):
             raise ValueError(f"y must hold one label or {n} labels (one per point), got {y.numel()}")
-        t = _as_tensor("t", t).to(x.device)
+        t = as_tensor("t", t).to(x.device)
         if w == 0:
             return model(x, t, None)
         null = torch.full_like(yy, null_label)
@@ -142,4 +147,19 @@ def guided_denoiser(model: Callable, y, w: float) -> Callable:
         d_none, d_cond = both[:n], both[n:]
         return d_none + w * (d_cond - d_none)
 
+    fast = getattr(model, "_unchecked_labels", None)
+    if fast is not None:       # a ClassEDMPrecond: the samplers' loop skips the per-call checks
+        def unchecked(x, t):
+            n = x.shape[0]
+            yy = y.to(x.device).expand(n) if y.numel() == 1 else y.to(x.device)
+            if yy.shape != (n,):
+                raise ValueError(f"y must hold one label or {n} labels (one per point), got {y.numel()}")
+            if w == 0:
+                return fast(x, t, None)
+            null = torch.full_like(yy, null_label)
+            both = fast(torch.cat([x, x]), torch.cat([t, t]), torch.cat([null, yy]))
+            d_none, d_cond = both[:n], both[n:]
+            return d_none + w * (d_cond - d_none)
+
+        D._unchecked = unchecked
     return D

@@ -10,7 +10,7 @@ from torch import nn
 from ._checks import (check_choice, check_generator, check_points, check_positive_float, check_probability,
                       check_real, check_same_process, check_signature)
 from .device import rand, randn
-from .processes import EDM, DDPMChain, Process
+from .processes import DDPMChain, Process
 
 __all__ = ["one_shot_loss", "ddpm_eps_loss", "dsm_loss", "edm_loss"]
 
@@ -63,8 +63,8 @@ def ddpm_eps_loss(chain: DDPMChain):
     """Ho et al. (2020) simple loss: k ~ U{1..N}, x_k = alpha_k x0 + beta_k eps,
     loss = E ||eps_hat(x_k, k) - eps||^2 (sum over coordinates, mean over the batch).
 
-    ``model`` is a wrapper from :mod:`course_lib.params` (its ``eps(x, k)`` is used, so an
-    X0Denoiser works too) or a bare network ``net(x, c)`` predicting eps with c = k/N.
+    ``model`` is a wrapper from :mod:`course_lib.denoisers` (its ``eps(x, k)`` is used, so any of them
+    works, not only EpsDenoiser) or a bare network ``net(x, c)`` predicting eps with c = k/N.
     """
     if not isinstance(chain, DDPMChain):
         raise TypeError(f"chain must be a DDPMChain, got {type(chain).__name__}")
@@ -92,7 +92,7 @@ def dsm_loss(process: Process, weighting="eps", t_min: float = 1e-3):
     log-likelihood; its variance grows near t_min) or a callable ``lambda(t) -> tensor (n,)``.
     """
     if not isinstance(process, Process):
-        raise TypeError(f"process must be a continuous Process (VP, VE, EDM, ...), got {type(process).__name__}")
+        raise TypeError(f"process must be a Process (VP, VE, EDM, DDPMChain, ...), got {type(process).__name__}")
     if callable(weighting):
         check_signature("weighting", weighting, 1, "(t)")
     else:
@@ -130,7 +130,7 @@ def edm_loss(P_mean: float = -1.2, P_std: float = 1.2, sigma_data: float = 0.5):
     loss = E lambda(sigma) ||D(x, sigma) - x0||^2 with lambda = (sigma^2 + sigma_data^2)/(sigma sigma_data)^2.
 
     ``model`` is a denoiser D(x, t) on the :class:`EDM` process (t = sigma), typically
-    :class:`course_lib.params.EDMPrecond`. ``sigma_data`` is the data's root mean square,
+    :class:`course_lib.denoisers.EDMPrecond`. ``sigma_data`` is the data's root mean square,
     sqrt(E ||x0||^2 / d) (the standard deviation only for centred data); 0.5 is Karras et al.'s value
     for images in [-1, 1], and is used for the course's toys too (U[0, 1] has 1/sqrt(3) ~ 0.58).
     """
@@ -144,14 +144,12 @@ def edm_loss(P_mean: float = -1.2, P_std: float = 1.2, sigma_data: float = 0.5):
         sigma = torch.exp(P_mean + P_std * randn((n,), generator=generator, device=x0.device, dtype=x0.dtype))
         eps = randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype)
         proc = getattr(model, "process", None)
-        if isinstance(proc, (Process, DDPMChain)) and not isinstance(proc, EDM):
-            # another process: x_t = s(t) (x0 + sigma eps) at the time t with sigma(t) = sigma
-            sigma = sigma.clamp(max=float(proc.sigma_at(proc.T)) * (1 - 1e-6))
-            t = proc.t_of_sigma(sigma)
-            x = proc.alpha_at(t)[:, None] * (x0 + sigma[:, None] * eps)
-        else:
-            if isinstance(proc, EDM):
-                sigma = sigma.clamp(max=proc.sigma_max)
+        if isinstance(proc, Process):
+            # x_t = s(t) (x0 + sigma eps) at the time t with sigma(t) = sigma (for EDM: s = 1, t = sigma)
+            sigma = sigma.clamp(max=float(proc.sigma(proc.T)))
+            t = proc._t_of_sigma(sigma).clamp(max=proc.T)
+            x = proc._alpha(t)[:, None] * (x0 + sigma[:, None] * eps)
+        else:   # a bare denoiser D(x, sigma): the time is sigma
             t = sigma
             x = x0 + sigma[:, None] * eps
         lam = (sigma**2 + sigma_data**2) / (sigma * sigma_data) ** 2

@@ -7,7 +7,6 @@ course is stated relative to it.
 
 * :func:`wasserstein_1d` -- W1 between two 1D samples (exact, any sizes),
 * :func:`sliced_wasserstein` -- sliced W2 in d dimensions (random 1D projections),
-* :func:`mmd` -- unbiased squared MMD with an RBF kernel,
 * :func:`moments` -- mean, std, skewness, excess kurtosis per coordinate,
 * :func:`noise_floor` -- a metric between two independent true samples of size n,
 * :func:`batch_mean` -- a metric at size n averaged over batches of a large sample.
@@ -22,22 +21,14 @@ from typing import Callable, NamedTuple
 import numpy as np
 import torch
 
-from ._checks import check_generator, check_points, check_positive_float, check_positive_int, check_signature
+from ._checks import as_points, check_generator, check_points, check_positive_int, check_signature
 from .device import randn
 
-__all__ = ["wasserstein_1d", "sliced_wasserstein", "mmd", "moments", "Moments", "noise_floor", "NoiseFloor", "batch_mean"]
-
-
-def _as_points(name: str, x) -> torch.Tensor:
-    """(n,) or (n, d) floating tensor -> (n, d) float64, checked finite."""
-    if isinstance(x, torch.Tensor) and x.ndim == 1:
-        x = x[:, None]
-    check_points(name, x)
-    return x.detach().double()
+__all__ = ["wasserstein_1d", "sliced_wasserstein", "moments", "Moments", "noise_floor", "NoiseFloor", "batch_mean"]
 
 
 def _pair(a, b) -> tuple[torch.Tensor, torch.Tensor]:
-    a, b = _as_points("a", a), _as_points("b", b)
+    a, b = as_points("a", a), as_points("b", b)
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"a and b must have the same dimension, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
     if a.device != b.device:
@@ -121,27 +112,6 @@ def _kernel_sum(x: torch.Tensor, y: torch.Tensor, h: float, block: int = 2048) -
     return total
 
 
-def mmd(a: torch.Tensor, b: torch.Tensor, bandwidth: float | None = None) -> float:
-    """Unbiased estimate of the squared maximum mean discrepancy with an RBF kernel.
-
-    k(x, y) = exp(-|x - y|^2 / (2 h^2)); h = ``bandwidth`` or, when None, the median
-    pairwise distance of the pooled sample (median heuristic). The estimate is about 0
-    (and can be slightly negative) for two samples of one distribution. Pass a fixed
-    ``bandwidth`` when comparing several results (and their noise floor). Needs at
-    least 2 points per sample; cost O((n + m)^2).
-    """
-    a, b = _pair(a, b)
-    n, m = a.shape[0], b.shape[0]
-    if n < 2 or m < 2:
-        raise ValueError(f"mmd needs at least 2 points in each sample, got {n} and {m}")
-    h = _median_distance(torch.cat([a, b])) if bandwidth is None else check_positive_float("bandwidth", bandwidth)
-    h = h if h > 0 else 1.0
-    kaa = (_kernel_sum(a, a, h) - n) / (n * (n - 1))  # the diagonal holds n ones
-    kbb = (_kernel_sum(b, b, h) - m) / (m * (m - 1))
-    kab = _kernel_sum(a, b, h) / (n * m)
-    return float(kaa + kbb - 2 * kab)
-
-
 class Moments(NamedTuple):
     """Per-coordinate sample moments, each a tensor of shape (d,). ``kurtosis`` is the excess (0 for a Gaussian)."""
 
@@ -153,7 +123,7 @@ class Moments(NamedTuple):
 
 def moments(x: torch.Tensor) -> Moments:
     """Mean, std (unbiased), skewness and excess kurtosis of each coordinate of x ((n,) or (n, d), n >= 2)."""
-    x = _as_points("x", x)
+    x = as_points("x", x)
     if x.shape[0] < 2:
         raise ValueError(f"moments needs at least 2 points, got {x.shape[0]}")
     mean = x.mean(0)

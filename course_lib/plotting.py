@@ -10,6 +10,9 @@ density_2d         heatmap of a 2D point cloud (histogram or Gaussian KDE)
 hist_vs_density    1D histogram of samples against a reference density
 loss_curve         a training-loss curve, smoothed by a running mean, log scale
 image_grid         a grid of small grey images (e.g. 8x8 digits)
+density_map        histogram of 1D paths at every time (the colour map of p_t(x) over time)
+gaussian_density_map  the exact colour map when p_t is a known Gaussian (for checking)
+plot_density_map   draw a density map (time across, x up)
 =================  ====================================================================
 """
 from __future__ import annotations
@@ -20,10 +23,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from ._checks import check_bool, check_positive_float, check_positive_int, check_signature
+from ._checks import (as_values, check_bool, check_edges, check_positive_float, check_positive_int, check_signature,
+                      check_times)
 
 __all__ = ["to_numpy", "scatter_2d", "density_grid", "density_2d", "hist_vs_density", "loss_curve", "image_grid",
-           "TRAIN_STYLE"]
+           "density_map", "gaussian_density_map", "plot_density_map", "TRAIN_STYLE"]
 
 TRAIN_STYLE = dict(s=40, c="tab:red", marker="x", linewidths=1.5, label="training points", zorder=3)
 """How training points are drawn on top of samples, in every chapter."""
@@ -242,3 +246,72 @@ def image_grid(images, *, shape: tuple[int, int] | None = None, ncols: int = 8, 
     if title:
         ax.set_title(title)
     return ax
+
+
+def density_map(paths: torch.Tensor, edges) -> torch.Tensor:
+    r"""Histogram density of 1-D paths at every time: the colour map of p_t(x).
+
+    ``paths``: shape (K + 1, n, 1) as returned by :func:`simulate_sde` (or (K + 1, n)).
+    ``edges``: bin edges, increasing, shape (B + 1,). Returns a float64 tensor of shape (B, K + 1)
+    whose column i is the density estimate of p_{t_i} on the bins (points outside the edges are
+    counted in the normalisation, so a column integrates to the fraction of points inside).
+    """
+    if not isinstance(paths, torch.Tensor):
+        raise TypeError(f"paths must be a torch.Tensor of shape (K+1, n, 1), got {type(paths).__name__}")
+    if paths.ndim == 3:
+        if paths.shape[2] != 1:
+            raise ValueError(f"density_map draws 1-D data: paths must have shape (K+1, n, 1), got {tuple(paths.shape)}")
+        paths = paths[:, :, 0]
+    if paths.ndim != 2:
+        raise ValueError(f"paths must have shape (K+1, n, 1) or (K+1, n), got {tuple(paths.shape)}")
+    edges = check_edges(edges)
+    p = paths.detach().to("cpu", torch.float64)
+    n = p.shape[1]
+    widths = edges[1:] - edges[:-1]
+    cols = []
+    for row in p:
+        counts = torch.histogram(row, bins=edges).hist
+        cols.append(counts / (n * widths))
+    return torch.stack(cols, dim=1)
+
+
+def gaussian_density_map(means, stds, edges) -> torch.Tensor:
+    r"""The exact colour map when p_t = N(mean_t, std_t^2): bin-averaged densities, shape (B, K + 1).
+
+    ``means``, ``stds``: 1-D, one value per time (stds > 0). Bin averages (cdf differences over
+    bin widths) make it directly comparable with :func:`density_map`.
+    """
+    m = as_values("means", means).reshape(-1)
+    s = as_values("stds", stds).reshape(-1)
+    if m.shape != s.shape:
+        raise ValueError(f"means and stds must have the same length, got {m.numel()} and {s.numel()}")
+    if (s <= 0).any():
+        raise ValueError("stds must all be > 0")
+    edges = check_edges(edges)
+    cdf = torch.special.ndtr((edges[:, None] - m[None, :]) / s[None, :])
+    return (cdf[1:] - cdf[:-1]) / (edges[1:] - edges[:-1])[:, None]
+
+
+def plot_density_map(ax, dens: torch.Tensor, times, edges, *, cmap: str = "magma", vmax: float | None = None,
+                     colorbar: bool = True):
+    """Draw a (B, K + 1) density map from :func:`density_map` on ``ax`` (time across, x up)."""
+
+    if not hasattr(ax, "pcolormesh"):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    if not isinstance(dens, torch.Tensor):
+        raise TypeError(f"dens must be a torch.Tensor from density_map, got {type(dens).__name__}")
+    colorbar = check_bool("colorbar", colorbar)
+    times = check_times(times)
+    edges = check_edges(edges)
+    if dens.shape != (edges.numel() - 1, times.numel()):
+        raise ValueError(f"dens must have shape ({edges.numel() - 1}, {times.numel()}), got {tuple(dens.shape)}")
+    t = times.detach().cpu().double()
+    # cell edges in time: midpoints between grid times
+    t_edges = torch.cat([t[:1] - (t[1] - t[0]) / 2, (t[1:] + t[:-1]) / 2, t[-1:] + (t[-1] - t[-2]) / 2])
+    mesh = ax.pcolormesh(t_edges.numpy(), edges.numpy(), dens.numpy(), cmap=cmap, vmin=0.0, vmax=vmax,
+                         shading="flat")
+    ax.set_xlabel("t")
+    ax.set_ylabel("x")
+    if colorbar:
+        plt.colorbar(mesh, ax=ax, label="$p_t(x)$")
+    return mesh

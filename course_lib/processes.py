@@ -1,256 +1,37 @@
 """Forward (noising) processes in one frame: x_t = alpha_t x0 + beta_t eps.
 
-* :class:`DDPMChain`: the discrete chain x_k = A_k x_{k-1} + B_k eps_k, k = 1..N (Chapters 2-3).
-* :class:`Process` and its subclasses :class:`VP`, :class:`VE`, :class:`EDM`,
-  :class:`AlphaBetaProcess`: continuous time t in [0, T] with the SDE dx = f(t) x dt + g(t) dW,
-  f = alpha'/alpha and g^2 = alpha^2 d/dt(beta^2/alpha^2) (Chapters 4-6).
-* :class:`Grid`: a process plus decreasing times t_0 > t_1 > ... > t_n, what every sampler walks.
+Every process is a :class:`Process`: time t in [0, T], x_t = alpha(t) x0 + beta(t) eps and the SDE
+dx = f(t) x dt + g(t) dW with f = alpha'/alpha and g^2 = alpha^2 d/dt(beta^2/alpha^2).
 
-Both kinds of process offer the same small interface that the samplers use:
-``alpha_at(t)``, ``beta_at(t)`` (both at once: ``alpha_beta(t)``), ``sigma_at(t)`` (= beta/alpha),
-``t_of_sigma(sigma)``, ``prior(n, d)``, ``condition(t)`` (the order-one number a network is fed) and ``T``.
-At t = 0 every process is clean data (alpha = 1, beta = 0).
+* :class:`VP`, :class:`VE`, :class:`EDM`, :class:`AlphaBetaProcess`: continuous time (Chapters 4-6).
+* :class:`DDPMChain`: the discrete chain x_k = A_k x_{k-1} + B_k eps_k, k = 1..N (Chapters 2-3); its
+  time is the step index k (T = N), and between whole steps log alpha is interpolated linearly.
+* ``process.grid(n_steps, ...)`` builds a :class:`course_lib.grids.Grid`, what every sampler walks.
+
+The interface the samplers, losses and denoisers use: ``alpha(t)``, ``beta(t)`` (both at once:
+``alpha_beta(t)``), ``sigma(t)`` (= beta/alpha), ``f(t)``, ``g2(t)``, ``t_of_sigma(sigma)``,
+``condition(t)`` (the order-one number a network is fed), ``prior(n, d)``, ``prior_std`` and ``T``.
+Public methods check their input; the underscored ones (``_alpha_beta``, ``_sigma``, ``_f``, ...) are
+the unchecked internals that inner loops call. At t = 0 every process is clean data (alpha = 1, beta = 0).
 """
 from __future__ import annotations
 
 import inspect
 import math
-from dataclasses import dataclass
-from numbers import Real
 from typing import Callable
 
 import torch
 
-from ._checks import (check_signature, check_finite, check_generator, check_matching_points, check_points,
+from ._checks import (as_column, as_tensor, check_signature, check_generator, check_matching_points, check_points,
                       check_positive_float, check_positive_int, check_choice)
 from .device import randn
+from .grids import Grid, edm_sigmas
 from .schedules import step_variances
 
-__all__ = ["DDPMChain", "Process", "VP", "VE", "EDM", "AlphaBetaProcess", "Grid", "edm_sigmas"]
-
-
-def _as_tensor(name: str, t, *, dtype=torch.float64, max_ndim: int | None = None) -> torch.Tensor:
-    """A Python or numpy number or a tensor of times -> a floating tensor (finite, at most ``max_ndim`` axes)."""
-    if isinstance(t, bool):
-        raise TypeError(f"{name} must be a number or a tensor, got bool")
-    if isinstance(t, Real):
-        t = torch.tensor(float(t), dtype=dtype)
-    elif isinstance(t, torch.Tensor):
-        if not (torch.is_floating_point(t) or t.dtype in (torch.int32, torch.int64)):
-            raise TypeError(f"{name} must be a float or integer tensor, got dtype {t.dtype}")
-        if not torch.is_floating_point(t):
-            t = t.to(torch.get_default_dtype())
-    else:
-        raise TypeError(f"{name} must be a number or a torch.Tensor, got {type(t).__name__}")
-    if max_ndim is not None and t.ndim > max_ndim:
-        raise ValueError(f"{name} must be a number or a 1D tensor of shape (n,), got shape {tuple(t.shape)}")
-    check_finite(name, t)
-    return t
-
-
-def _col(v: torch.Tensor, x: torch.Tensor, name: str = "times") -> torch.Tensor:
-    """Coefficient of shape () or (n,) -> broadcastable against points x of shape (n, d)."""
-    v = v.to(device=x.device, dtype=x.dtype)
-    if v.ndim == 0:
-        return v
-    if v.ndim == 1 and v.shape[0] == x.shape[0]:
-        return v[:, None]
-    raise ValueError(f"{name} must be a scalar or have shape ({x.shape[0]},) to match x, got shape {tuple(v.shape)}")
+__all__ = ["Process", "VP", "VE", "EDM", "AlphaBetaProcess", "DDPMChain"]
 
 
 # ---------------------------------------------------------------------------------------------
-@dataclass
-class Grid:
-    """Decreasing times t[0] > t[1] > ... > t[-1] of a process that a sampler walks through.
-
-    ``t`` is a 1D float64 tensor (for :class:`DDPMChain` it holds integer step indices).
-    t[0] is where sampling starts (usually T) and t[-1] where it ends (usually 0, clean data).
-    """
-
-    process: "Process | DDPMChain"
-    t: torch.Tensor
-
-    def __post_init__(self):
-        if not isinstance(self.process, (Process, DDPMChain)):
-            raise TypeError(f"Grid.process must be a Process or DDPMChain, got {type(self.process).__name__}")
-        t = _as_tensor("Grid.t", self.t).to(torch.float64).cpu()
-        if t.ndim != 1 or t.shape[0] < 2:
-            raise ValueError(f"Grid.t must be a 1D tensor with at least 2 times, got shape {tuple(t.shape)}")
-        if not (t[1:] < t[:-1]).all():
-            raise ValueError("Grid.t must be strictly decreasing (from noise to data)")
-        if t[-1] < 0 or t[0] > self.process.T * (1 + 1e-9):
-            raise ValueError(f"Grid.t must lie in [0, T={self.process.T}], got [{t[-1].item()}, {t[0].item()}]")
-        self.t = t
-
-    @property
-    def n_steps(self) -> int:
-        return self.t.shape[0] - 1
-
-    def __len__(self) -> int:
-        return self.t.shape[0]
-
-
-# ---------------------------------------------------------------------------------------------
-class DDPMChain:
-    """The discrete DDPM chain x_k = A_k x_{k-1} + B_k eps_k, k = 1..N (Ho et al. 2020).
-
-    Arrays of shape (N+1,) in float64, index k (index 0: A=1, B=0): ``A``, ``B``,
-    ``alpha`` (alpha_k = A_1...A_k, alpha_0 = 1) and ``beta`` (beta_k = sqrt(1 - alpha_k^2)).
-    ``B2`` holds the step variances B_k^2 (DDPM's "beta_t").
-    """
-
-    def __init__(self, schedule: str = "linear", N: int = 1000, **kw):
-        allowed = [p for p in inspect.signature(step_variances).parameters if p not in ("name", "N")]
-        unknown = sorted(set(kw) - set(allowed))
-        if unknown:
-            raise TypeError(f"unknown keyword argument(s) {unknown} for DDPMChain; expected some of {allowed}")
-        B2 = step_variances(schedule, N, **kw)
-        self._build(B2)
-        self.schedule = schedule
-
-    @classmethod
-    def from_variances(cls, B2) -> "DDPMChain":
-        """A chain from any step variances B_k^2 in (0, 1), k = 1..N (a 1D tensor or sequence)."""
-        if not isinstance(B2, torch.Tensor):
-            try:
-                B2 = torch.tensor(B2, dtype=torch.float64)
-            except Exception as exc:  # noqa: BLE001
-                raise TypeError(f"B2 must be a 1D tensor or sequence of numbers, got {type(B2).__name__}") from exc
-        B2 = _as_tensor("B2", B2).to(torch.float64).cpu()
-        if B2.ndim != 1 or B2.shape[0] < 1:
-            raise ValueError(f"B2 must be a 1D tensor with at least one variance, got shape {tuple(B2.shape)}")
-        if not ((B2 > 0) & (B2 < 1)).all():
-            raise ValueError(f"B2: every step variance B_k^2 must lie in (0, 1), got values in "
-                             f"[{B2.min().item():.4g}, {B2.max().item():.4g}]")
-        chain = cls.__new__(cls)
-        chain._build(B2)
-        chain.schedule = "custom"
-        return chain
-
-    def _build(self, B2: torch.Tensor) -> None:
-        self.N = int(B2.shape[0])
-        self.T = float(self.N)
-        zero = torch.zeros(1, dtype=torch.float64)
-        self.B2 = torch.cat([zero, B2])
-        self.A = torch.sqrt(1 - self.B2)
-        self.B = torch.sqrt(self.B2)
-        self.alpha = torch.cumprod(self.A, 0)
-        self._log_alpha = torch.log(self.alpha)
-        self.beta = torch.sqrt(-torch.expm1(torch.cumsum(torch.log1p(-self.B2), 0)))  # sqrt(1 - alpha^2), accurate
-
-    def __repr__(self) -> str:
-        return f"DDPMChain(schedule={self.schedule!r}, N={self.N})"
-
-    # -- times ------------------------------------------------------------------------------
-    def _k(self, k, *, integer: bool = False, lo: int = 0) -> torch.Tensor:
-        k = _as_tensor("k", k, max_ndim=1)
-        if integer and not torch.equal(k, torch.round(k)):
-            raise ValueError("k must hold whole step indices (0, 1, ..., N)")
-        if k.numel() and (float(k.min()) < lo or float(k.max()) > self.N):
-            raise ValueError(f"step index k must lie in [{lo}, N={self.N}], got values in "
-                             f"[{k.min().item()}, {k.max().item()}]")
-        return k
-
-    def _alpha_beta(self, k: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        # both from log alpha in float64 (beta = sqrt(1 - alpha^2) stays accurate for small beta),
-        # rounded to k's dtype only at the end; k is already checked
-        kd = k.detach().to(torch.float64).cpu()
-        lo = kd.floor().long().clamp(max=self.N - 1)
-        la = self._log_alpha
-        log_a = torch.lerp(la[lo], la[lo + 1], kd - lo)
-        a, b = torch.exp(log_a), torch.sqrt(-torch.expm1(2 * log_a))
-        return a.to(dtype=k.dtype, device=k.device), b.to(dtype=k.dtype, device=k.device)
-
-    def alpha_beta(self, k) -> tuple[torch.Tensor, torch.Tensor]:
-        """(alpha_k, beta_k) together, for a tensor (or number) of step indices (one check, one lookup)."""
-        return self._alpha_beta(self._k(k))
-
-    def alpha_at(self, k) -> torch.Tensor:
-        """alpha_k for a tensor (or number) of step indices; fractional k interpolates log alpha."""
-        return self.alpha_beta(k)[0]
-
-    def beta_at(self, k) -> torch.Tensor:
-        """beta_k = sqrt(1 - alpha_k^2) for a tensor (or number) of step indices."""
-        return self.alpha_beta(k)[1]
-
-    def sigma_at(self, k) -> torch.Tensor:
-        """sigma_k = beta_k / alpha_k (EDM's noise level of x_k / alpha_k)."""
-        alpha_k, beta_k = self.alpha_beta(k)
-        return beta_k / alpha_k
-
-    def t_of_sigma(self, sigma) -> torch.Tensor:
-        """The (fractional) step index whose sigma_k equals ``sigma`` (inverse of :meth:`sigma_at`)."""
-        sigma = _as_tensor("sigma", sigma)
-        if (sigma < 0).any():
-            raise ValueError("sigma must be >= 0")
-        s = sigma.detach().to(torch.float64).cpu()
-        # alpha^2 = 1/(1 + sigma^2) and log alpha is linear in k between whole steps (see alpha_at)
-        la_t = -0.5 * torch.log1p(s**2)
-        la = self._log_alpha
-        if (la_t < la[-1] - 1e-9).any():
-            raise ValueError(f"sigma must be <= sigma_N = {float(self.beta[-1] / self.alpha[-1]):.6g}")
-        idx = torch.searchsorted(-la, (-la_t).reshape(-1)).reshape(s.shape).clamp(1, self.N)
-        w = ((la_t - la[idx - 1]) / (la[idx] - la[idx - 1])).clamp(0, 1)
-        out = (idx - 1).to(torch.float64) + w
-        out = torch.where(s == 0, torch.zeros_like(out), out)
-        return out.to(dtype=sigma.dtype, device=sigma.device)
-
-    def condition(self, k) -> torch.Tensor:
-        """The network's condition c = k / N (order one)."""
-        return self._k(k) / self.N
-
-    def grid(self, n_steps: int | None = None) -> Grid:
-        """Integer times N, ..., 0 (all N steps), or ``n_steps`` evenly spaced ones for DDIM-style skipping."""
-        if n_steps is None:
-            n_steps = self.N
-        n_steps = check_positive_int("n_steps", n_steps)
-        if n_steps > self.N:
-            raise ValueError(f"n_steps must be <= N={self.N}, got {n_steps}")
-        k = torch.floor(torch.linspace(self.N, 0, n_steps + 1, dtype=torch.float64) + 0.5)
-        return Grid(self, k)
-
-    def prior(self, n: int, d: int, generator: torch.Generator | None = None, device=None,
-              dtype=torch.float32) -> torch.Tensor:
-        """x_N ~ N(0, beta_N^2 I) (alpha_N x0 is neglected; beta_N is 1 to a few 1e-5)."""
-        n = check_positive_int("n", n); d = check_positive_int("d", d); check_generator(generator)
-        return float(self.beta[-1]) * randn((n, d), generator=generator, device=device, dtype=dtype)
-
-    # -- the chain --------------------------------------------------------------------------
-    def marginal(self, x0: torch.Tensor, k, eps: torch.Tensor) -> torch.Tensor:
-        """One-jump formula x_k = alpha_k x0 + beta_k eps."""
-        check_matching_points("x0", x0, "eps", eps)
-        alpha_k, beta_k = self._alpha_beta(self._k(k, integer=True))
-        return _col(alpha_k, x0) * x0 + _col(beta_k, x0) * eps
-
-    def sample_marginal(self, x0: torch.Tensor, k, generator: torch.Generator | None = None):
-        """Draw x_k ~ q(x_k | x0); returns (x_k, eps)."""
-        check_points("x0", x0); check_generator(generator)
-        eps = randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype)
-        return self.marginal(x0, k, eps), eps
-
-    def forward_step(self, x_prev: torch.Tensor, k, eps: torch.Tensor) -> torch.Tensor:
-        """One step of the chain: x_k = A_k x_{k-1} + B_k eps (k in 1..N)."""
-        check_matching_points("x_prev", x_prev, "eps", eps)
-        k = self._k(k, integer=True, lo=1)
-        kl = k.detach().cpu().long()
-        return _col(self.A[kl], x_prev) * x_prev + _col(self.B[kl], x_prev) * eps
-
-    def posterior(self, x_k: torch.Tensor, x0: torch.Tensor, k):
-        """Mean and variance of q(x_{k-1} | x_k, x0) (k in 1..N).
-
-        mean = alpha_{k-1} B_k^2 / beta_k^2 x0 + A_k beta_{k-1}^2 / beta_k^2 x_k,
-        var = B_k^2 beta_{k-1}^2 / beta_k^2 (returned with shape (n, 1), or () for a scalar k).
-        """
-        check_matching_points("x_k", x_k, "x0", x0)
-        k = self._k(k, integer=True, lo=1)
-        kl = k.detach().cpu().long()
-        b2k, b2p = self.beta[kl] ** 2, self.beta[kl - 1] ** 2
-        c0 = self.alpha[kl - 1] * self.B2[kl] / b2k
-        ck = self.A[kl] * b2p / b2k
-        var = self.B2[kl] * b2p / b2k
-        return _col(c0, x0) * x0 + _col(ck, x_k) * x_k, _col(var, x0)
-
-
 # ---------------------------------------------------------------------------------------------
 class Process:
     """A continuous-time forward process x_t = alpha(t) x0 + beta(t) eps, t in [0, T].
@@ -289,20 +70,27 @@ class Process:
             hi = torch.where(big, mid, hi); lo = torch.where(big, lo, mid)
         return ((lo + hi) / 2).to(sigma.dtype)
 
+    def _alpha_beta(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self._alpha(t), self._beta(t)
+
     def _condition(self, t: torch.Tensor) -> torch.Tensor:
         return t / self.T
 
+    @property
+    def prior_std(self) -> float:
+        """beta(T): the standard deviation of the prior x_T ~ N(0, beta(T)^2 I)."""
+        return float(self._beta(torch.tensor(self.T, dtype=torch.float64)))
+
     # -- checked public interface ------------------------------------------------------------
     def _t(self, t, name: str = "t") -> torch.Tensor:
-        t = _as_tensor(name, t, max_ndim=1)
+        t = as_tensor(name, t, max_ndim=1)
         if (t < 0).any() or (t > self.T * (1 + 1e-9)).any():
             raise ValueError(f"{name} must lie in [0, T={self.T}], got values in [{t.min().item()}, {t.max().item()}]")
         return t
 
     def alpha_beta(self, t) -> tuple[torch.Tensor, torch.Tensor]:
         """(alpha(t), beta(t)) together (one check)."""
-        t = self._t(t)
-        return self._alpha(t), self._beta(t)
+        return self._alpha_beta(self._t(t))
 
     def alpha(self, t) -> torch.Tensor:
         """Signal scale alpha(t) (EDM's s(t))."""
@@ -328,18 +116,13 @@ class Process:
         """g(t)^2."""
         return self._g2(self._t(t))
 
-    # the same names as DDPMChain's, so samplers and exact denoisers work with both
-    alpha_at = alpha
-    beta_at = beta
-    sigma_at = sigma
-
     def condition(self, t) -> torch.Tensor:
         """The order-one number a network is fed for time t (t/T; log(sigma)/4 for VE and EDM)."""
         return self._condition(self._t(t))
 
     def t_of_sigma(self, sigma) -> torch.Tensor:
         """The time t with sigma(t) = ``sigma`` (sigma in [0, sigma(T)])."""
-        sigma = _as_tensor("sigma", sigma)
+        sigma = as_tensor("sigma", sigma)
         top = float(self._sigma(torch.tensor(self.T, dtype=torch.float64)))
         if (sigma < 0).any() or (sigma > top * (1 + 1e-6)).any():
             raise ValueError(f"sigma must lie in [0, sigma(T)={top:.6g}], got values in "
@@ -349,8 +132,8 @@ class Process:
     def marginal(self, x0: torch.Tensor, t, eps: torch.Tensor) -> torch.Tensor:
         """x_t = alpha(t) x0 + beta(t) eps; ``t`` a number or a tensor of shape (n,)."""
         check_matching_points("x0", x0, "eps", eps)
-        t = self._t(t)
-        return _col(self._alpha(t), x0) * x0 + _col(self._beta(t), x0) * eps
+        a, b = self._alpha_beta(self._t(t))
+        return as_column(a, x0) * x0 + as_column(b, x0) * eps
 
     def sample_marginal(self, x0: torch.Tensor, t, generator: torch.Generator | None = None):
         """Draw x_t ~ q(x_t | x0); returns (x_t, eps)."""
@@ -362,22 +145,35 @@ class Process:
               dtype=torch.float32) -> torch.Tensor:
         """A sample of x_T ~ N(0, beta(T)^2 I) (the alpha(T) x0 part of the marginal is neglected)."""
         n = check_positive_int("n", n); d = check_positive_int("d", d); check_generator(generator)
-        bT = float(self._beta(torch.tensor(self.T, dtype=torch.float64)))
-        return bT * randn((n, d), generator=generator, device=device, dtype=dtype)
-
-    def _drift_args(self, x, t, score):
-        check_matching_points("x", x, "score", score)
-        t = self._t(t)
-        return _col(self._f(t), x), _col(self._g2(t), x)
+        return self.prior_std * randn((n, d), generator=generator, device=device, dtype=dtype)
 
     def reverse_sde_drift(self, x: torch.Tensor, t, score: torch.Tensor) -> torch.Tensor:
         """Drift of the reverse-time SDE (Anderson 1982): f(t) x - g(t)^2 score."""
-        f, g2 = self._drift_args(x, t, score)
-        return f * x - g2 * score
+        check_matching_points("x", x, "score", score)
+        return self._reverse_sde_drift(x, self._t(t), score)
 
     def pf_ode_drift(self, x: torch.Tensor, t, score: torch.Tensor) -> torch.Tensor:
         """Right-hand side of the probability-flow ODE: f(t) x - g(t)^2 / 2 score."""
-        f, g2 = self._drift_args(x, t, score)
+        check_matching_points("x", x, "score", score)
+        return self._pf_ode_drift(x, self._t(t), score)
+
+    # the samplers' versions: unchecked, t a float (one time for the batch) or a checked tensor
+    def _f_g2(self, t, x):
+        """(f(t), g(t)^2): numbers for a float t, columns against x for a tensor t."""
+        if isinstance(t, float):
+            last = self.__dict__.get("_f_g2_last")        # a sampler's step asks twice at one time
+            if last is None or last[0] != t:
+                tt = torch.tensor(t, dtype=torch.float64)
+                last = self._f_g2_last = (t, float(self._f(tt)), float(self._g2(tt)))
+            return last[1], last[2]
+        return as_column(self._f(t), x), as_column(self._g2(t), x)
+
+    def _reverse_sde_drift(self, x, t, score):
+        f, g2 = self._f_g2(t, x)
+        return f * x - g2 * score
+
+    def _pf_ode_drift(self, x, t, score):
+        f, g2 = self._f_g2(t, x)
         return f * x - 0.5 * g2 * score
 
     def grid(self, n_steps: int, spacing: str = "uniform", rho: float = 7.0, t_min: float | None = None) -> Grid:
@@ -410,19 +206,6 @@ class Process:
         t[0] = self.T
         t[-1] = t_min
         return Grid(self, torch.cat([t, zero]))
-
-
-def edm_sigmas(n: int, sigma_min: float, sigma_max: float, rho: float = 7.0) -> torch.Tensor:
-    """Karras et al. (2022, eq. 5): the ``n`` >= 2 noise levels, float64, from sigma_max down to sigma_min,
-    sigma_i = (sigma_max^(1/rho) + i/(n-1) (sigma_min^(1/rho) - sigma_max^(1/rho)))^rho."""
-    n = check_positive_int("n", n, minimum=2)
-    sigma_max = check_positive_float("sigma_max", sigma_max)
-    sigma_min = check_positive_float("sigma_min", sigma_min)
-    if sigma_min >= sigma_max:
-        raise ValueError(f"sigma_min must be < sigma_max, got sigma_min={sigma_min}, sigma_max={sigma_max}")
-    rho = check_positive_float("rho", rho)
-    i = torch.arange(n, dtype=torch.float64)
-    return (sigma_max ** (1 / rho) + i / (n - 1) * (sigma_min ** (1 / rho) - sigma_max ** (1 / rho))) ** rho
 
 
 def _autograd_f_g2(alpha_fn: Callable, beta_fn: Callable, t: torch.Tensor):
@@ -585,3 +368,153 @@ class AlphaBetaProcess(Process):
 
     def _beta(self, t):
         return self.beta_fn(t)
+
+
+# ---------------------------------------------------------------------------------------------
+class DDPMChain(Process):
+    """The discrete DDPM chain x_k = A_k x_{k-1} + B_k eps_k, k = 1..N (Ho et al. 2020), as a process
+    whose time is the step index k in [0, N] (T = N).
+
+    Tables of shape (N+1,) in float64, index k (index 0: A=1, B=0): ``A``, ``B``,
+    ``alphas`` (alpha_k = A_1...A_k, alpha_0 = 1) and ``betas`` (beta_k = sqrt(1 - alpha_k^2)).
+    ``B2`` holds the step variances B_k^2 (DDPM's "beta_t").
+
+    As a :class:`Process`, ``alpha(k)``, ``beta(k)``, ``sigma(k)`` accept fractional k: log alpha
+    is interpolated linearly between whole steps, so on each segment (k-1, k] the chain is a VP
+    process with f = log A_k and g^2 = -2 f (alpha^2 + beta^2 = 1).
+    """
+
+    def __init__(self, schedule: str = "linear", N: int = 1000, **kw):
+        allowed = [p for p in inspect.signature(step_variances).parameters if p not in ("name", "N")]
+        unknown = sorted(set(kw) - set(allowed))
+        if unknown:
+            raise TypeError(f"unknown keyword argument(s) {unknown} for DDPMChain; expected some of {allowed}")
+        B2 = step_variances(schedule, N, **kw)
+        self._build(B2)
+        self.schedule = schedule
+
+    def _build(self, B2: torch.Tensor) -> None:
+        self.N = int(B2.shape[0])
+        self.T = float(self.N)
+        self.t_min_default = 1.0
+        zero = torch.zeros(1, dtype=torch.float64)
+        self.B2 = torch.cat([zero, B2])
+        self.A = torch.sqrt(1 - self.B2)
+        self.B = torch.sqrt(self.B2)
+        self.alphas = torch.cumprod(self.A, 0)
+        self._log_alpha = torch.log(self.alphas)
+        self.betas = torch.sqrt(-torch.expm1(torch.cumsum(torch.log1p(-self.B2), 0)))  # sqrt(1 - alpha^2), accurate
+        self._tables = {torch.device("cpu"): self._log_alpha}
+
+    def __repr__(self) -> str:
+        return f"DDPMChain(schedule={self.schedule!r}, N={self.N})"
+
+    # -- checks ----------------------------------------------------------------------------
+    def _t(self, t, name: str = "k") -> torch.Tensor:
+        return self._k(t, name=name)
+
+    def _k(self, k, *, integer: bool = False, lo: int = 0, name: str = "k") -> torch.Tensor:
+        k = as_tensor(name, k, max_ndim=1)
+        if integer and not torch.equal(k, torch.round(k)):
+            raise ValueError(f"{name} must hold whole step indices (0, 1, ..., N)")
+        if k.numel() and (float(k.min()) < lo or float(k.max()) > self.N):
+            raise ValueError(f"step index {name} must lie in [{lo}, N={self.N}], got values in "
+                             f"[{k.min().item()}, {k.max().item()}]")
+        return k
+
+    # -- the process's functions of k (unchecked) --------------------------------------------
+    def _table(self, device: torch.device) -> torch.Tensor:
+        """log alpha_k on ``device`` (copied once per device: no host round trip per call)."""
+        tab = self._tables.get(device)
+        if tab is None:
+            dtype = torch.float32 if device.type == "mps" else torch.float64
+            tab = self._tables[device] = self._log_alpha.to(device=device, dtype=dtype)
+        return tab
+
+    def _log_alpha_at(self, k: torch.Tensor) -> torch.Tensor:
+        la = self._table(k.device)
+        kd = k.detach().to(la.dtype)
+        lo = kd.floor().long().clamp(max=self.N - 1)
+        return torch.lerp(la[lo], la[lo + 1], kd - lo)
+
+    def _alpha_beta(self, k: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        # both from log alpha in float64 (beta = sqrt(1 - alpha^2) stays accurate for small beta),
+        # rounded to k's dtype only at the end
+        log_a = self._log_alpha_at(k)
+        a, b = torch.exp(log_a), torch.sqrt(-torch.expm1(2 * log_a))
+        return a.to(k.dtype), b.to(k.dtype)
+
+    def _alpha(self, k):
+        return self._alpha_beta(k)[0]
+
+    def _beta(self, k):
+        return self._alpha_beta(k)[1]
+
+    def _sigma(self, k):
+        a, b = self._alpha_beta(k)
+        return b / a
+
+    def _f(self, k):
+        # d log alpha / dk on the segment (k-1, k] that a reverse step from k walks through
+        la = self._table(k.device)
+        hi = torch.ceil(k.detach().to(la.dtype)).long().clamp(1, self.N)
+        return (la[hi] - la[hi - 1]).to(k.dtype)
+
+    def _g2(self, k):
+        return -2 * self._f(k)
+
+    def _t_of_sigma(self, sigma: torch.Tensor) -> torch.Tensor:
+        s = sigma.detach().to(torch.float64).cpu()
+        # alpha^2 = 1/(1 + sigma^2) and log alpha is linear in k between whole steps (see _alpha_beta)
+        la_t = -0.5 * torch.log1p(s**2)
+        la = self._log_alpha
+        idx = torch.searchsorted(-la, (-la_t).reshape(-1)).reshape(s.shape).clamp(1, self.N)
+        w = ((la_t - la[idx - 1]) / (la[idx] - la[idx - 1])).clamp(0, 1)
+        out = (idx - 1).to(torch.float64) + w
+        out = torch.where(s == 0, torch.zeros_like(out), out)
+        return out.to(dtype=sigma.dtype, device=sigma.device)
+
+    # -- grid and prior ----------------------------------------------------------------------
+    def grid(self, n_steps: int | None = None) -> Grid:
+        """Integer times N, ..., 0 (all N steps), or ``n_steps`` evenly spaced ones for DDIM-style skipping."""
+        if n_steps is None:
+            n_steps = self.N
+        n_steps = check_positive_int("n_steps", n_steps)
+        if n_steps > self.N:
+            raise ValueError(f"n_steps must be <= N={self.N}, got {n_steps}")
+        k = torch.floor(torch.linspace(self.N, 0, n_steps + 1, dtype=torch.float64) + 0.5)
+        return Grid(self, k)
+
+    @property
+    def prior_std(self) -> float:
+        """beta_N (from the accurate table)."""
+        return float(self.betas[-1])
+
+    # -- the chain --------------------------------------------------------------------------
+    def marginal(self, x0: torch.Tensor, k, eps: torch.Tensor) -> torch.Tensor:
+        """One-jump formula x_k = alpha_k x0 + beta_k eps (whole steps k)."""
+        check_matching_points("x0", x0, "eps", eps)
+        alpha_k, beta_k = self._alpha_beta(self._k(k, integer=True))
+        return as_column(alpha_k, x0) * x0 + as_column(beta_k, x0) * eps
+
+    def forward_step(self, x_prev: torch.Tensor, k, eps: torch.Tensor) -> torch.Tensor:
+        """One step of the chain: x_k = A_k x_{k-1} + B_k eps (k in 1..N)."""
+        check_matching_points("x_prev", x_prev, "eps", eps)
+        k = self._k(k, integer=True, lo=1)
+        kl = k.detach().cpu().long()
+        return as_column(self.A[kl], x_prev) * x_prev + as_column(self.B[kl], x_prev) * eps
+
+    def posterior(self, x_k: torch.Tensor, x0: torch.Tensor, k):
+        """Mean and variance of q(x_{k-1} | x_k, x0) (k in 1..N).
+
+        mean = alpha_{k-1} B_k^2 / beta_k^2 x0 + A_k beta_{k-1}^2 / beta_k^2 x_k,
+        var = B_k^2 beta_{k-1}^2 / beta_k^2 (returned with shape (n, 1), or () for a scalar k).
+        """
+        check_matching_points("x_k", x_k, "x0", x0)
+        k = self._k(k, integer=True, lo=1)
+        kl = k.detach().cpu().long()
+        b2k, b2p = self.betas[kl] ** 2, self.betas[kl - 1] ** 2
+        c0 = self.alphas[kl - 1] * self.B2[kl] / b2k
+        ck = self.A[kl] * b2p / b2k
+        var = self.B2[kl] * b2p / b2k
+        return as_column(c0, x0) * x0 + as_column(ck, x_k) * x_k, as_column(var, x0)

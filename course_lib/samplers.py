@@ -3,7 +3,7 @@
     x = sampler(denoiser, x, grid, *, generator=None, callback=None, return_info=False, **options)
 
 * ``denoiser(x, t) -> x0_hat`` (E[x0 | x_t = x]); ``t`` is passed as a tensor of shape (n,).
-* ``grid`` is a :class:`course_lib.processes.Grid`: the process and decreasing times t_0 > ... > t_n.
+* ``grid`` is a :class:`course_lib.grids.Grid`: the process and decreasing times t_0 > ... > t_n.
 * With ``return_info=True`` the result is ``(x, SampleInfo(nfe, times, trajectory))``; ``nfe``
   counts denoiser calls, ``trajectory`` stacks x at every time of ``times`` (shape (len, n, d);
   pass ``keep_trajectory=False`` to skip it).
@@ -29,12 +29,14 @@ import torch
 
 from ._checks import (check_bool, check_choice, check_generator, check_points, check_positive_float, check_positive_int,
                       check_probability, check_same_process, check_signature)
+from .denoisers import _slope_in_sigma, _x0_to_eps, _x0_to_score
 from .device import _randn
-from .processes import Grid, Process
+from .grids import Grid
+from .solvers import em_step, euler_step, heun_step
 
 __all__ = ["SampleInfo", "one_shot", "ddpm_ancestral", "x0_renoise", "ddim", "euler_maruyama",
            "predictor_corrector", "pf_ode_euler", "pf_ode_heun", "pf_ode_rk45", "edm_euler", "edm_heun",
-           "SAMPLERS"]
+           "SAMPLERS", "sample_from_prior"]
 
 
 _CHECK_EVERY = {"cpu": 1}   # denoiser calls between NaN checks (host syncs) per device type; 16 elsewhere
@@ -50,29 +52,30 @@ class SampleInfo:
 
 
 class _Run:
-    """Bookkeeping shared by every sampler: checks, denoiser calls (NFE), noise, callback, trajectory."""
+    """Bookkeeping shared by every sampler: the checks (once, here), denoiser calls (NFE), noise,
+    callback, trajectory. A denoiser that offers ``_unchecked(x, t)`` (the network wrappers of
+    :mod:`course_lib.denoisers`) is called through it: x and the grid are checked once here, so the
+    inner loop skips the per-call checks (and their host syncs on a GPU)."""
 
-    def __init__(self, denoiser, x, grid, generator, callback, return_info, keep_trajectory=True,
-                 continuous=False):
+    def __init__(self, denoiser, x, grid, generator, callback, return_info, keep_trajectory=True):
         check_signature("denoiser", denoiser, 2, "(x, t)")
-        check_points("x", x)
+        dim = getattr(denoiser, "dim", None)
+        check_points("x", x, dim=dim if isinstance(dim, int) else None)
         if not isinstance(grid, Grid):
-            raise TypeError(f"grid must be a course_lib.processes.Grid (e.g. process.grid(n_steps)), "
+            raise TypeError(f"grid must be a course_lib.grids.Grid (e.g. process.grid(n_steps)), "
                             f"got {type(grid).__name__}")
         check_same_process("denoiser", getattr(denoiser, "process", None), "grid", grid.process)
         return_info = check_bool("return_info", return_info)
         keep_trajectory = check_bool("keep_trajectory", keep_trajectory)
-        if continuous and not isinstance(grid.process, Process):
-            raise TypeError("this sampler integrates an SDE/ODE in continuous time and needs a continuous "
-                            f"Process (VP, VE, EDM, ...), got {type(grid.process).__name__}")
         check_generator(generator)
         if callback is not None:
             check_signature("callback", callback, 1, "(info dict)")
         self.denoiser, self.generator, self.callback = denoiser, generator, callback
+        self._call = getattr(denoiser, "_unchecked", None) or denoiser
         self.process = grid.process
         self.t = grid.t
         self.n = grid.n_steps
-        self.alpha, self.beta = (v.to(torch.float64) for v in self.process.alpha_beta(self.t))
+        self.alphas, self.betas, self.sigmas = grid.alphas, grid.betas, grid.sigmas
         self.nfe = 0
         self.keep = bool(return_info and keep_trajectory)
         self.return_info = return_info
@@ -87,7 +90,7 @@ class _Run:
         """One network evaluation x0_hat = D(x, t)."""
         tt = torch.full((x.shape[0],), float(t), dtype=x.dtype, device=x.device)
         with torch.no_grad():
-            out = self.denoiser(x, tt)
+            out = self._call(x, tt)
         if not isinstance(out, torch.Tensor) or out.shape != x.shape or not torch.is_floating_point(out):
             raise ValueError(f"denoiser(x, t) must return a floating tensor shaped like x {tuple(x.shape)}, got "
                              f"{(tuple(out.shape), out.dtype) if isinstance(out, torch.Tensor) else type(out).__name__}")
@@ -111,7 +114,7 @@ class _Run:
         ok = torch.stack([p[2] for p in pending]).cpu()
         if not bool(ok.all()):
             step, t, _ = pending[int((~ok).nonzero()[0])]
-            sigma = float(self.process.sigma_at(torch.tensor(t, dtype=torch.float64)))
+            sigma = float(self.process.sigma(torch.tensor(t, dtype=torch.float64)))
             raise ValueError(f"the denoiser returned NaN or inf at step {step} of {self.n} (t = {t:.6g}, noise level "
                              f"sigma = {sigma:.6g}); check the network (a diverged training run?) and its input")
 
@@ -128,7 +131,7 @@ class _Run:
     def finish(self, x: torch.Tensor, denoise_final: bool = True):
         denoise_final = check_bool("denoise_final", denoise_final)
         t_end = float(self.t[-1])
-        if denoise_final and t_end > 0 and float(self.beta[-1]) > 0:
+        if denoise_final and t_end > 0 and float(self.betas[-1]) > 0:
             x0 = self.D(x, t_end)
             x = x0
             self.done(self.n, 0.0, x, x0)
@@ -171,11 +174,11 @@ def ddpm_ancestral(denoiser: Callable, x: torch.Tensor, grid: Grid, *, variance:
     check_choice("variance", variance, {"beta", "posterior"})
     run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
     for i in range(run.n):
-        a_t, b_t, a_s, b_s = (float(v) for v in (run.alpha[i], run.beta[i], run.alpha[i + 1], run.beta[i + 1]))
+        a_t, b_t, a_s, b_s = (float(v) for v in (run.alphas[i], run.betas[i], run.alphas[i + 1], run.betas[i + 1]))
         A = a_t / a_s
         B2 = b_t**2 - A**2 * b_s**2
         x0_hat = run.D(x, run.t[i])
-        eps_hat = (x - a_t * x0_hat) / b_t
+        eps_hat = _x0_to_eps(x, x0_hat, a_t, b_t)
         x = (x - B2 / b_t * eps_hat) / A
         if b_s > 0:
             var = B2 if variance == "beta" else B2 * b_s**2 / b_t**2
@@ -200,7 +203,7 @@ def x0_renoise(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=Non
     """
     run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
     for i in range(run.n):
-        a_s, b_s = float(run.alpha[i + 1]), float(run.beta[i + 1])
+        a_s, b_s = float(run.alphas[i + 1]), float(run.betas[i + 1])
         x0_hat = run.D(x, run.t[i])
         x = a_s * x0_hat
         if b_s > 0:
@@ -222,12 +225,12 @@ def ddim(denoiser: Callable, x: torch.Tensor, grid: Grid, *, eta: float = 0.0, g
     eta = check_probability("eta", eta)
     run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
     for i in range(run.n):
-        a_t, b_t, a_s, b_s = (float(v) for v in (run.alpha[i], run.beta[i], run.alpha[i + 1], run.beta[i + 1]))
+        a_t, b_t, a_s, b_s = (float(v) for v in (run.alphas[i], run.betas[i], run.alphas[i + 1], run.betas[i + 1]))
         A = a_t / a_s
         B2 = b_t**2 - A**2 * b_s**2
         c = eta * math.sqrt(max(B2, 0.0)) * b_s / b_t
         x0_hat = run.D(x, run.t[i])
-        eps_hat = (x - a_t * x0_hat) / b_t
+        eps_hat = _x0_to_eps(x, x0_hat, a_t, b_t)
         x = a_s * x0_hat + math.sqrt(max(b_s**2 - c**2, 0.0)) * eps_hat
         if c > 0:
             x = x + c * run.noise(x)
@@ -235,21 +238,17 @@ def ddim(denoiser: Callable, x: torch.Tensor, grid: Grid, *, eta: float = 0.0, g
     return run.finish(x)
 
 
-def _fg2(process: Process, t: float) -> tuple[float, float]:
-    tt = torch.tensor(float(t), dtype=torch.float64)
-    return float(process.f(tt)), float(process.g2(tt))
-
-
 def _reverse_em_step(run: "_Run", x: torch.Tensor, x0_hat: torch.Tensor, t: float, s: float,
                      a_t: float, b_t: float) -> torch.Tensor:
-    """One Euler-Maruyama step of the reverse SDE from t to s < t (x0_hat when s = 0):
-    score = (a_t x0_hat - x)/b_t^2,  x <- x - (f(t) x - g(t)^2 score) h + g(t) sqrt(h) z."""
+    """One Euler-Maruyama step of the reverse SDE from t to s < t (x0_hat when s = 0), with the
+    process's drift f(t) x - g(t)^2 score at score = (a_t x0_hat - x)/b_t^2:
+    x <- x + (s - t) drift + g(t) sqrt(t - s) z."""
     if s == 0:
         return x0_hat
-    f, g2 = _fg2(run.process, t)
-    h = t - s
-    score = (a_t * x0_hat - x) / b_t**2
-    return x - (f * x - g2 * score) * h + math.sqrt(g2 * h) * run.noise(x)
+    proc = run.process
+    drift = proc._reverse_sde_drift(x, t, _x0_to_score(x, x0_hat, a_t, b_t))
+    g2 = proc._f_g2(t, x)[1]
+    return em_step(x, drift, s - t, math.sqrt(g2 * (t - s)), run.noise(x))
 
 
 def euler_maruyama(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=None, callback=None,
@@ -261,10 +260,10 @@ def euler_maruyama(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator
 
     The last step to t = 0 returns x0_hat (see the module docstring).
     """
-    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
     for i in range(run.n):
         t, s = float(run.t[i]), float(run.t[i + 1])
-        a_t, b_t = float(run.alpha[i]), float(run.beta[i])
+        a_t, b_t = float(run.alphas[i]), float(run.betas[i])
         x0_hat = run.D(x, t)
         x = _reverse_em_step(run, x, x0_hat, t, s, a_t, b_t)
         run.done(i, s, x, x0_hat)
@@ -286,13 +285,13 @@ def predictor_corrector(denoiser: Callable, x: torch.Tensor, grid: Grid, *, snr:
     """
     snr = check_positive_float("snr", snr)
     n_corrector = check_positive_int("n_corrector", n_corrector, minimum=0)
-    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
     for i in range(run.n):
         t, s = float(run.t[i]), float(run.t[i + 1])
-        a_t, b_t, a_s = float(run.alpha[i]), float(run.beta[i]), float(run.alpha[i + 1])
+        a_t, b_t, a_s = float(run.alphas[i]), float(run.betas[i]), float(run.alphas[i + 1])
         r = (a_s / a_t) ** 2
         for _ in range(n_corrector):
-            score = (a_t * run.D(x, t) - x) / b_t**2
+            score = _x0_to_score(x, run.D(x, t), a_t, b_t)
             z = run.noise(x)
             z_norm = z.flatten(1).norm(dim=1).mean()
             s_norm = score.flatten(1).norm(dim=1).mean()
@@ -305,21 +304,20 @@ def predictor_corrector(denoiser: Callable, x: torch.Tensor, grid: Grid, *, snr:
 
 
 def _pf_drift(run: _Run, x: torch.Tensor, t: float, a_t: float, b_t: float):
-    """PF-ODE right-hand side f x - g^2/2 score with score = (a_t D - x)/b_t^2; returns (drift, x0_hat)."""
+    """The process's PF-ODE right-hand side f x - g^2/2 score at score = (a_t D - x)/b_t^2; returns (drift, x0_hat)."""
     x0_hat = run.D(x, t)
-    f, g2 = _fg2(run.process, t)
-    return f * x - 0.5 * g2 * (a_t * x0_hat - x) / b_t**2, x0_hat
+    return run.process._pf_ode_drift(x, t, _x0_to_score(x, x0_hat, a_t, b_t)), x0_hat
 
 
 def pf_ode_euler(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=None, callback=None,
                  return_info: bool = False, keep_trajectory: bool = True, denoise_final: bool = True):
     """Euler's method on the probability-flow ODE dx/dt = f x - g^2/2 score (Song et al. 2021, eq. 13;
     book eq. ``eq-pf-ode-euler``), integrated in the process's own time t. Last step: x0_hat."""
-    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
     for i in range(run.n):
         t, s = float(run.t[i]), float(run.t[i + 1])
-        d, x0_hat = _pf_drift(run, x, t, float(run.alpha[i]), float(run.beta[i]))
-        x = x0_hat if s == 0 else x + (s - t) * d
+        d, x0_hat = _pf_drift(run, x, t, float(run.alphas[i]), float(run.betas[i]))
+        x = x0_hat if s == 0 else euler_step(x, d, s - t)
         run.done(i, s, x, x0_hat)
     return run.finish(x, denoise_final)
 
@@ -329,16 +327,16 @@ def pf_ode_heun(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=No
     """Heun's method (explicit trapezoid) on the probability-flow ODE in the process's time t
     (book eq. ``eq-pf-ode-heun``): d = F(x, t), x' = x + h d, x <- x + h (d + F(x', s))/2.
     2 NFE per step; the last step (to t = 0) returns x0_hat (1 NFE)."""
-    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
     for i in range(run.n):
         t, s = float(run.t[i]), float(run.t[i + 1])
-        d, x0_hat = _pf_drift(run, x, t, float(run.alpha[i]), float(run.beta[i]))
+        d, x0_hat = _pf_drift(run, x, t, float(run.alphas[i]), float(run.betas[i]))
         if s == 0:
             x = x0_hat
         else:
-            x_pred = x + (s - t) * d
-            d2, _ = _pf_drift(run, x_pred, s, float(run.alpha[i + 1]), float(run.beta[i + 1]))
-            x = x + (s - t) * 0.5 * (d + d2)
+            x_pred = euler_step(x, d, s - t)
+            d2, _ = _pf_drift(run, x_pred, s, float(run.alphas[i + 1]), float(run.betas[i + 1]))
+            x = heun_step(x, d, d2, s - t)
         run.done(i, s, x, x0_hat)
     return run.finish(x, denoise_final)
 
@@ -355,7 +353,7 @@ def pf_ode_rk45(denoiser: Callable, x: torch.Tensor, grid: Grid, *, rtol: float 
 
     rtol = check_positive_float("rtol", rtol); atol = check_positive_float("atol", atol)
     max_nfe = check_positive_int("max_nfe", max_nfe)
-    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory, continuous=True)
+    run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
     floor = 0.01 * torch.finfo(x.dtype).eps   # the denoiser works in x's dtype: a far tighter rtol is never met
     if rtol < floor:
         raise ValueError(f"rtol={rtol:g} is below what {x.dtype} x can resolve (>= {floor:.2g}); "
@@ -371,7 +369,7 @@ def pf_ode_rk45(denoiser: Callable, x: torch.Tensor, grid: Grid, *, rtol: float 
             raise _NFECap(t)
         xt = torch.as_tensor(y, dtype=torch.float64).reshape(shape).to(device=device, dtype=dtype)
         tt = torch.tensor(t, dtype=torch.float64)
-        a, b = (float(v) for v in proc.alpha_beta(tt))
+        a, b = (float(v) for v in proc._alpha_beta(tt))
         with torch.no_grad():
             d, _ = _pf_drift(run, xt, t, a, b)
         return d.detach().to(torch.float64).cpu().numpy().reshape(-1)
@@ -408,9 +406,9 @@ def _edm(denoiser, x, grid, heun, S_churn, S_min, S_max, S_noise, generator, cal
     S_noise = check_positive_float("S_noise", S_noise, allow_zero=True)
     run = _Run(denoiser, x, grid, generator, callback, return_info, keep_trajectory)
     proc = run.process
-    sigma = (run.beta / run.alpha).tolist()
-    s_of = run.alpha.tolist()
-    sigma_top = float(proc.sigma_at(torch.tensor(proc.T, dtype=torch.float64)))
+    sigma = run.sigmas.tolist()                                # the grid carries sigma(t): no conversion here
+    s_of = run.alphas.tolist()
+    sigma_top = float(proc._sigma(torch.tensor(proc.T, dtype=torch.float64)))
     N = run.n
     for i in range(N):
         t_i, t_next = float(run.t[i]), float(run.t[i + 1])
@@ -420,16 +418,17 @@ def _edm(denoiser, x, grid, heun, S_churn, S_min, S_max, S_noise, generator, cal
         sig_hat, t_hat, s_hat = sig_i, t_i, s_of[i]
         if gamma > 0:                                          # churn: raise the noise level to sigma_hat
             sig_hat = min(sig_i * (1 + gamma), sigma_top)
-            t_hat = float(proc.t_of_sigma(torch.tensor(sig_hat, dtype=torch.float64)))
-            s_hat = float(proc.alpha_at(torch.tensor(t_hat, dtype=torch.float64)))
+            t_hat = proc._t_of_sigma(torch.tensor(sig_hat, dtype=torch.float64))
+            s_hat = float(proc._alpha(t_hat))
+            t_hat = float(t_hat)
             xs = xs + math.sqrt(max(sig_hat**2 - sig_i**2, 0.0)) * S_noise * run.noise(x)
         x0_hat = run.D(s_hat * xs, t_hat)
-        d = (xs - x0_hat) / sig_hat                            # dx~/dsigma at sigma_hat
-        xs_next = xs + (sig_next - sig_hat) * d                # Euler step
+        d = _slope_in_sigma(xs, x0_hat, sig_hat)               # dx~/dsigma at sigma_hat
+        xs_next = euler_step(xs, d, sig_next - sig_hat)        # Euler step
         if heun and sig_next != 0:                             # 2nd-order correction
             x0_next = run.D(s_of[i + 1] * xs_next, t_next)
-            d2 = (xs_next - x0_next) / sig_next
-            xs_next = xs + (sig_next - sig_hat) * 0.5 * (d + d2)
+            d2 = _slope_in_sigma(xs_next, x0_next, sig_next)
+            xs_next = heun_step(xs, d, d2, sig_next - sig_hat)
         x = s_of[i + 1] * xs_next
         run.done(i, t_next, x, x0_hat)
     return run.finish(x)
@@ -466,3 +465,18 @@ def edm_euler(denoiser: Callable, x: torch.Tensor, grid: Grid, *, S_churn: float
 
 SAMPLERS = {f.__name__: f for f in (one_shot, ddpm_ancestral, x0_renoise, ddim, euler_maruyama, predictor_corrector,
                                     pf_ode_euler, pf_ode_heun, pf_ode_rk45, edm_euler, edm_heun)}
+
+
+def sample_from_prior(sampler: Callable, denoiser: Callable, grid: Grid, n: int, d: int, *, generator=None,
+                      dtype=torch.float32, device=None, **options):
+    """``n`` points of dimension ``d``: x_T ~ the grid's process prior (``process.prior``, drawn with
+    ``generator``), then ``sampler(denoiser, x_T, grid, generator=generator, **options)``.
+
+    The one helper for "sample with this denoiser on this grid" (e.g. an exact denoiser from
+    :mod:`course_lib.distributions`); the prior and the sampler share the generator, in that order.
+    """
+    check_signature("sampler", sampler, 3, "(denoiser, x, grid)")
+    if not isinstance(grid, Grid):
+        raise TypeError(f"grid must be a course_lib.grids.Grid (e.g. process.grid(n_steps)), got {type(grid).__name__}")
+    x_T = grid.process.prior(n, d, generator=generator, device=device, dtype=dtype)
+    return sampler(denoiser, x_T, grid, generator=generator, **options)

@@ -126,8 +126,9 @@ def _train(model, loss_fn, data, steps, batch_size, lr, final_lr, weight_decay, 
         opt.step()
         sched.step()
         if ema is not None:
-            with torch.no_grad():   # p_ema <- p_ema + (1 - decay) (p - p_ema), all tensors at once
-                torch._foreach_lerp_(ema_params, params, 1.0 - ema_decay)
+            with torch.no_grad():   # p_ema <- p_ema + (1 - decay) (p - p_ema)
+                for p_ema, p in zip(ema_params, params):
+                    p_ema.lerp_(p, 1.0 - ema_decay)
         losses.append(value)
         if len(losses) % 100 == 0:
             bar.set_postfix(loss=f"{sum(losses[-100:]) / 100:.4f}")

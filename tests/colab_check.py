@@ -31,8 +31,8 @@ COLAB = ["torch", "numpy", "scipy", "matplotlib", "ipywidgets", "tqdm", "scikit-
 FORBIDDEN = ["myst_nb", "jupyter_book", "sphinx", "myst_parser", "jupyter_cache"]
 WIDGETS = '''
 import torch
-from course_lib.widgets import forward_marginals_widget
-from course_lib.widgets_ode import euler_vs_heun_widget
+from course_lib.demos import forward_marginals_widget
+from course_lib.demos import euler_vs_heun_widget
 for w in (forward_marginals_widget(torch.rand(400, 1) * 2 - 1, N=50),
           euler_vs_heun_widget(4, N_max=8, n_paths=4, n_ref=64)):
     w.update()                      # what moving a slider does: re-runs the callback

@@ -1,11 +1,11 @@
-"""Tests for course_lib.animation (JS/HTML particle animations)."""
+"""Tests for course_lib.demos (JS/HTML particle animations)."""
 import matplotlib
 
 matplotlib.use("Agg")
 import pytest
 import torch
 
-from course_lib.animation import animate_particles, pick_frames
+from course_lib.demos import animate_particles, pick_frames
 
 
 def test_pick_frames_keeps_ends_and_limit():

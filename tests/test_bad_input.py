@@ -47,10 +47,12 @@ LIB_DIR = os.path.dirname(os.path.abspath(course_lib.__file__))
 TIME_LIMIT_S = 10  # per call; every call here is meant to take milliseconds
 SKIP_MODULES = {"feedback"}  # per-chapter exercise checkers, tested by their own suite
 RECORDS = {  # plain records with no behaviour of their own: built by the library, not by the reader
-    "samplers.SampleInfo", "training.TrainResult", "training.LossFn", "experiments.SweepResult",
-    "metrics.Moments", "metrics.NoiseFloor", "recipes.ToyDDPM", "experiments.Recipe",
+    "samplers.SampleInfo", "training.TrainResult", "training.LossFn", "recipes.SweepResult",
+    "metrics.Moments", "metrics.NoiseFloor", "recipes.ToyDDPM", "recipes.Recipe",
 }
 NOT_CALLED = {  # public names not called with generated bad input, and why
+    **{f"solvers.{n}": "one arithmetic line on tensors its callers (samplers, simulate_sde, solve_ode) have checked; unchecked "
+                       "on purpose, it runs once per step" for n in ("euler_step", "heun_step", "em_step")},
     "grade.main": "the command-line entry: argparse answers bad arguments with a usage message and SystemExit(2) "
                   "(tests/test_grade.py::test_command_line_errors); its checks are those of grade.grade, covered here",
 }
@@ -200,8 +202,6 @@ def _bad_values(kind: str, good, ctx) -> list[tuple[str, object]]:
         return [("int", 3), ("str", "VP"), ("None", None)]
     if kind == "chain":
         return [("int", 3), ("str", "linear"), ("None", None), ("VP", ctx["vp"])]
-    if kind == "cprocess":   # a continuous process (a chain is wrong)
-        return [("int", 3), ("str", "VP"), ("None", None), ("chain", ctx["chain"])]
     if kind == "grid":
         return [("int", 3), ("str", "g"), ("tensor", torch.linspace(1, 0, 5))]
     if kind == "dtype":
@@ -315,7 +315,7 @@ class Spec:
 
 # ---------------------------------------------------------------------------------------------
 def _context():
-    from course_lib import data, distributions as dist, metrics, models, params, processes as P
+    from course_lib import data, distributions as dist, metrics, models, denoisers as params, processes as P
     torch.manual_seed(0)
     tmp = tempfile.mkdtemp(prefix="course-bad-input-")
     import atexit
@@ -335,9 +335,9 @@ def _context():
 
 
 def _specs(ctx) -> list[Spec]:
-    from course_lib import (animation, data, device, distributions as dist, experiments, losses, metrics, models,
-                            params, plotting, processes as P, recipes, samplers as S, schedules, sde_paths,
-                            training, widgets, widgets_ode)
+    from course_lib import (demos, data, device, distributions as dist, grids, losses, metrics, models,
+                            denoisers as params, plotting, processes as P, recipes, samplers as S, schedules, solvers,
+                            training)
     g, vp, ve, edm, chain, x, net = (ctx[k] for k in ("g", "vp", "ve", "edm", "chain", "x", "net"))
     x1 = ctx["x1"]
     D_vp, D_chain, D_edm = ctx["D_vp"], ctx["D_chain"], ctx["D_edm"]
@@ -360,15 +360,13 @@ def _specs(ctx) -> list[Spec]:
     add(Spec("data.two_circles", data.two_circles, args=[("n_per_circle", 4, "int"), ("radius", 0.5, "pos"),
                                                           ("offset", 0.7, "real")]))
     for name, extra_args in (("two_circles_sample", [("radius", 0.5, "pos"), ("offset", 0.7, "real")]),
-                             ("swiss_roll", [("noise", 0.01, "nonneg")]), ("moons", [("noise", 0.1, "nonneg")]),
-                             ("s_curve", [("noise", 0.01, "nonneg")]),
+                             ("swiss_roll", [("noise", 0.01, "nonneg")]),
                              ("torus", [("R", 1.0, "pos"), ("r", 0.4, "pos")]),
                              ("gaussian_1d", [("mean", 5.0, "real"), ("std", 2.0, "pos")]), ("uniform_1d", [])):
         add(Spec(f"data.{name}", getattr(data, name), args=[("n", 10, "int"), ("generator", g, "gen")] + extra_args))
     next(s for s in specs if s.key == "data.gaussian_1d").extra = [
         ("gaussian_1d(n=np.int64, mean=np.float32) is accepted", lambda: data.gaussian_1d(np.int64(5), g, np.float32(1.0)), (), "ok")]
     add(Spec("data.digits", data.digits, args=[("normalise", True, "bool")]))
-    add(Spec("data.by_name", data.by_name, args=[("name", "moons", "choice"), ("n", 10, "int"), ("generator", g, "gen")]))
     # -- schedules -----------------------------------------------------------------------------
     add(Spec("schedules.step_variances", schedules.step_variances, args=[("name", "linear", "choice"), ("N", 10, "int")],
              kw=[("beta_start", 1e-4, "pos"), ("beta_end", 0.02, "pos"), ("rescale", True, "bool"), ("s", 0.008, "pos")],
@@ -377,10 +375,8 @@ def _specs(ctx) -> list[Spec]:
     # -- processes -----------------------------------------------------------------------------
     add(Spec("processes.DDPMChain", P.DDPMChain, args=[("schedule", "linear", "choice"), ("N", 10, "int")],
              extra=[("DDPMChain(unknown kw)", lambda: P.DDPMChain("linear", 10, bogus=1), ("bogus",), "raise")]))
-    add(Spec("processes.DDPMChain.from_variances", P.DDPMChain.from_variances, args=[("B2", [0.1, 0.2], "tensor")],
-             extra=[("from_variances([1.5])", lambda: P.DDPMChain.from_variances([0.1, 1.5]), ("B2", "variance"), "raise")]))
     Tc = (None, chain.T)
-    for meth in ("alpha_beta", "alpha_at", "beta_at", "sigma_at", "condition"):
+    for meth in ("alpha_beta", "alpha", "beta", "sigma", "f", "g2", "condition"):
         add(Spec(f"processes.DDPMChain.{meth}", getattr(chain, meth), args=[("k", Tc, "t")]))
         specs[-1].args = [("k", 3, None)]
         specs[-1].extra = [(f"chain.{meth}(k={lab})", (lambda m=getattr(chain, meth), v=v: m(v)), ("k",), "raise")
@@ -418,7 +414,7 @@ def _specs(ctx) -> list[Spec]:
              extra=[("AlphaBetaProcess(alpha_fn returns a float)", lambda: P.AlphaBetaProcess(lambda t: 1.0, torch.sin),
                      ("alpha_fn",), "raise")]))
     Tv = (None, vp.T)
-    for meth in ("alpha_beta", "alpha", "beta", "sigma", "f", "g", "g2", "alpha_at", "beta_at", "sigma_at", "condition"):
+    for meth in ("alpha_beta", "alpha", "beta", "sigma", "f", "g", "g2", "condition"):
         add(Spec(f"processes.Process.{meth}", getattr(vp, meth), args=[("t", Tv, "t")]))
         specs[-1].args = [("t", 0.5, None)]
         specs[-1].extra = [(f"vp.{meth}(t={lab})", (lambda m=getattr(vp, meth), v=v: m(v)), ("t",), "raise")
@@ -438,10 +434,10 @@ def _specs(ctx) -> list[Spec]:
                  extra=[(f"vp.{meth}(t=-1)", lambda m=getattr(vp, meth): m(x, -1.0, x), ("t",), "raise")]))
     add(Spec("processes.Process.grid", vp.grid, args=[("n_steps", 5, "int"), ("spacing", "uniform", "choice"),
                                                        ("rho", 7.0, "pos"), ("t_min", 1e-3, "nonneg")]))
-    add(Spec("processes.Grid", P.Grid, args=[("process", vp, "process"), ("t", torch.tensor([1.0, 0.5, 0.0]), "tensor")],
-             extra=[("Grid(increasing t)", lambda: P.Grid(vp, torch.tensor([0.0, 1.0])), ("t",), "raise"),
-                    ("Grid(t beyond T)", lambda: P.Grid(vp, torch.tensor([3.0, 0.0])), ("t",), "raise")]))
-    add(Spec("processes.edm_sigmas", P.edm_sigmas, args=[("n", 5, "int"), ("sigma_min", 0.002, "pos"),
+    add(Spec("grids.Grid", grids.Grid, args=[("process", vp, "process"), ("t", torch.tensor([1.0, 0.5, 0.0]), "tensor")],
+             extra=[("Grid(increasing t)", lambda: grids.Grid(vp, torch.tensor([0.0, 1.0])), ("t",), "raise"),
+                    ("Grid(t beyond T)", lambda: grids.Grid(vp, torch.tensor([3.0, 0.0])), ("t",), "raise")]))
+    add(Spec("grids.edm_sigmas", grids.edm_sigmas, args=[("n", 5, "int"), ("sigma_min", 0.002, "pos"),
                                                          ("sigma_max", 80.0, "pos"), ("rho", 7.0, "pos")]))
     # -- distributions --------------------------------------------------------------------------
     add(Spec("distributions.Distribution", dist.Distribution,
@@ -479,7 +475,6 @@ def _specs(ctx) -> list[Spec]:
     add(Spec("metrics.wasserstein_1d", metrics.wasserstein_1d, args=[("a", x1, "points1"), ("b", x1, "points1")]))
     add(Spec("metrics.sliced_wasserstein", metrics.sliced_wasserstein, args=[("a", x, "points1"), ("b", x, "points1"),
                                                                              ("n_projections", 8, "int"), ("generator", g, "gen")]))
-    add(Spec("metrics.mmd", metrics.mmd, args=[("a", x, "points1"), ("b", x, "points1"), ("bandwidth", 1.0, "pos")]))
     add(Spec("metrics.moments", metrics.moments, args=[("x", x, "points1")]))
     add(Spec("metrics.noise_floor", metrics.noise_floor,
              args=[("metric", metrics.wasserstein_1d, "callable"), ("sampler", lambda n, gen: data.uniform_1d(n, gen), "callable"),
@@ -506,19 +501,21 @@ def _specs(ctx) -> list[Spec]:
              args=[("c", torch.rand(5), "tensor", ("nan", "empty")), ("n_features", 4, "int"), ("max_period", 100.0, "pos")],
              extra=[("sinusoidal_features(c of shape (8, 2))", lambda: models.sinusoidal_features(torch.rand(8, 2), 4), ("c",), "raise")]))
     # -- params -------------------------------------------------------------------------------------
-    for name in ("eps_to_x0", "x0_to_eps", "score_to_x0", "x0_to_score", "eps_to_score", "score_to_eps",
-                 "v_to_x0", "x0_to_v", "v_to_eps"):
-        beta_zero = name in ("eps_to_x0", "score_to_x0", "score_to_eps", "v_to_x0", "v_to_eps")
-        add(Spec(f"params.{name}", getattr(params, name), args=[("x", x, "points_d"), ("y", x, "points_d"),
-                                                              ("alpha", 0.8, "coef"), ("beta", 0.6, "coef0" if beta_zero else "coef")]))
-        second = {"eps": "eps", "x0": "x0", "score": "score", "v": "v"}[name.split("_to_")[0]]
-        specs[-1].args[1] = (second, x, "points_d")
+    for src, dst in (("eps", "x0"), ("x0", "eps"), ("score", "x0"), ("x0", "score"), ("eps", "score"), ("score", "eps"),
+                     ("v", "x0"), ("x0", "v"), ("v", "eps")):
+        beta_zero = (src, dst) in (("eps", "x0"), ("score", "x0"), ("score", "eps"), ("v", "x0"), ("v", "eps"))
+        fn = (lambda src=src, dst=dst: lambda x, y, alpha, beta: params.convert(x, y, alpha, beta, src=src, dst=dst))()
+        add(Spec(f"denoisers.convert[{src}->{dst}]", fn, args=[("x", x, "points_d"), (src, x, "points_d"),
+                                                            ("alpha", 0.8, "coef"), ("beta", 0.6, "coef0" if beta_zero else "coef")]))
+    add(Spec("denoisers.convert", params.convert, extra=[
+        ("convert(src='sigma')", lambda: params.convert(x, x, 0.8, 0.6, src="sigma", dst="x0"), ("src",), "raise"),
+        ("convert(dst=3)", lambda: params.convert(x, x, 0.8, 0.6, src="x0", dst=3), ("dst",), "raise")]))
     Dn = params.EpsDenoiser(net, vp)
-    add(Spec("params.NetDenoiser", params.NetDenoiser, extra=[("NetDenoiser(net, vp) (a base class)", lambda: params.NetDenoiser(net, vp),
+    add(Spec("denoisers.NetDenoiser", params.NetDenoiser, extra=[("NetDenoiser(net, vp) (a base class)", lambda: params.NetDenoiser(net, vp),
                                                                ("NetDenoiser",), "raise")]))
-    for cls in ("EpsDenoiser", "X0Denoiser", "ScoreDenoiser", "VDenoiser"):
+    for cls in ("EpsDenoiser", "ScoreDenoiser"):
         C = getattr(params, cls)
-        add(Spec(f"params.{cls}", C, args=[("net", net, "module"), ("process", vp, "process")],
+        add(Spec(f"denoisers.{cls}", C, args=[("net", net, "module"), ("process", vp, "process")],
                  extra=[(f"{cls}(net, vp)(x, t=" + lab + ")", (lambda C=C, v=v: C(net, vp)(x, v)), ("t",), "raise")
                         for lab, v in _bad_values("t", Tv, ctx)]
                  + [(f"{cls}(net, vp)(x=" + lab + ")", (lambda C=C, v=v: C(net, vp)(v, 0.5)), ("x",), "raise")
@@ -527,22 +524,22 @@ def _specs(ctx) -> list[Spec]:
                     (f"{cls}(net, vp)(x, t=0): its limit or a clear error", lambda C=C: C(net, vp)(x, 0.0), ("t",), "ok"),
                     (f"{cls}(net, vp).eps(x, t=0)", lambda C=C: C(net, vp).eps(x, 0.0), ("t",), "ok"),
                     (f"{cls}(net, vp).score(x, t=0)", lambda C=C: C(net, vp).score(x, 0.0), ("t",), "ok")]))
-    for meth in ("raw", "eps", "score"):
-        add(Spec(f"params.NetDenoiser.{meth}", getattr(Dn, meth), args=[("x", x, "points_d"), ("t", 0.5, None)],
+    for meth in ("eps", "score"):
+        add(Spec(f"denoisers.NetDenoiser.{meth}", getattr(Dn, meth), args=[("x", x, "points_d"), ("t", 0.5, None)],
                  extra=[(f"EpsDenoiser.{meth}(t={lab})", (lambda m=getattr(Dn, meth), v=v: m(x, v)), ("t",), "raise")
                         for lab, v in _bad_values("t", Tv, ctx)]))
     pre = params.EDMPrecond(net)
-    add(Spec("params.EDMPrecond", params.EDMPrecond, args=[("net", net, "module"), ("sigma_data", 0.5, "pos")],
+    add(Spec("denoisers.EDMPrecond", params.EDMPrecond, args=[("net", net, "module"), ("sigma_data", 0.5, "pos")],
              kw=[("process", edm, "process_opt")],
              extra=[("EDMPrecond(net)(x, t=0): its limit or a clear error", lambda: pre(x, 0.0), ("t",), "ok"),
                     ("EDMPrecond(net)(x, t=-1)", lambda: pre(x, -1.0), ("t",), "raise"),
                     ("EDMPrecond(net)(float64 x)", lambda: pre(x.double(), 1.0), (), "ok")]))
-    add(Spec("params.EDMPrecond.coefficients", pre.coefficients, args=[("sigma", torch.ones(3), "tensor")]))
-    add(Spec("params.edm_coefficients", params.edm_coefficients, args=[("sigma", torch.ones(3), "tensor"), ("sigma_data", 0.5, "pos")],
+    add(Spec("denoisers.EDMPrecond.coefficients", pre.coefficients, args=[("sigma", torch.ones(3), "tensor")]))
+    add(Spec("denoisers.edm_coefficients", params.edm_coefficients, args=[("sigma", torch.ones(3), "tensor"), ("sigma_data", 0.5, "pos")],
              extra=[("edm_coefficients(sigma=-1)", lambda: params.edm_coefficients(-torch.ones(3), 0.5), ("sigma",), "raise")]))
     for name in ("score_from_denoiser", "eps_from_denoiser"):
         fn = getattr(params, name)
-        add(Spec(f"params.{name}", fn, args=[("denoiser", D_vp, "callable"), ("process", vp, "process")],
+        add(Spec(f"denoisers.{name}", fn, args=[("denoiser", D_vp, "callable"), ("process", vp, "process")],
                  extra=[(f"{name}(D, vp)(x, t=0): its limit or a clear error", lambda fn=fn: fn(D_vp, vp)(x, 0.0), ("t",), "ok"),
                         (f"{name}(D, vp)(x, t=2)", lambda fn=fn: fn(D_vp, vp)(x, 2.0), ("t",), "raise"),
                         (f"{name}(D of a chain, vp)", lambda fn=fn: fn(D_chain, vp), ("process",), "raise")]))
@@ -557,7 +554,7 @@ def _specs(ctx) -> list[Spec]:
                     ("ddpm_eps_loss(chain)(model, x0=NaN)", lambda: losses.ddpm_eps_loss(chain)(params.EpsDenoiser(net, chain),
                                                                                                x * NAN, g), ("x0",), "raise"),
                     ("ddpm_eps_loss(chain)(one-arg model)", lambda: losses.ddpm_eps_loss(chain)(_one_arg, x, g), ("model",), "raise")]))
-    add(Spec("losses.dsm_loss", losses.dsm_loss, args=[("process", vp, "cprocess"), ("weighting", "eps", "choice"),
+    add(Spec("losses.dsm_loss", losses.dsm_loss, args=[("process", vp, "process"), ("weighting", "eps", "choice"),
                                                        ("t_min", 1e-3, "pos")],
              extra=[("dsm_loss(vp)(chain's model)", lambda: losses.dsm_loss(vp)(params.EpsDenoiser(net, chain), x, g),
                      ("process", "chain"), "raise"),
@@ -594,6 +591,10 @@ def _specs(ctx) -> list[Spec]:
             extra.append((f"{name}(S_max=nan)", lambda fn=fn: fn(D_vp, x_vp, gr, S_churn=40, S_max=NAN), ("S_max",), "raise"))
         add(Spec(f"samplers.{name}", fn, args=[("denoiser", D_vp, "denoiser"), ("x", x_vp, "points_d"), ("grid", gr, "grid")],
                  kw=kw, extra=extra))
+    add(Spec("samplers.sample_from_prior", S.sample_from_prior,
+             args=[("sampler", S.ddim, "callable"), ("denoiser", D_vp, "denoiser"), ("grid", vp.grid(3), "grid"),
+                   ("n", 4, "int"), ("d", 2, "int")],
+             kw=[("generator", g, "gen"), ("dtype", torch.float32, "dtype"), ("device", "cpu", "device")]))
     # -- training ------------------------------------------------------------------------------------
     loss = losses.one_shot_loss(0.5)
     small = dict(steps=2, batch_size=4, progress=False, device="cpu")
@@ -611,7 +612,7 @@ def _specs(ctx) -> list[Spec]:
                     ("train(device='cuda') without CUDA" if not torch.cuda.is_available() else "train(device='mps') without MPS",
                      lambda: training.train(models.MLP(2, 8, 1), loss, x, steps=2, batch_size=4, progress=False,
                                             device="cuda" if not torch.cuda.is_available() else "mps"), ("device",), "raise")]))
-    # -- recipes / experiments -----------------------------------------------------------------------
+    # -- recipes -----------------------------------------------------------------------
     add(Spec("recipes.fit_toy_ddpm", recipes.fit_toy_ddpm, args=[("x_train", x, "points"), ("chain", chain, "chain")],
              kw=[("hidden", 8, "int"), ("depth", 1, "int"), ("steps", 2, "int"), ("batch_size", 4, "int"), ("lr", 1e-3, "pos"),
                  ("final_lr", 0.0, "prob"), ("ema_decay", 0.9, "prob"), ("standardise", True, "bool"), ("seed", 0, "seed"),
@@ -623,51 +624,50 @@ def _specs(ctx) -> list[Spec]:
     add(Spec("recipes.ToyDDPM.sample", toy.sample, args=[("n", 4, "int"), ("grid", chain.grid(5), "grid")],
              kw=[("generator", g, "gen"), ("sampler", S.ddpm_ancestral, "denoiser")],
              extra=[("ToyDDPM.sample(grid=VP grid)", lambda: toy.sample(4, vp.grid(5)), ("grid", "process"), "raise")]))
-    rec = experiments.make_recipe("VP", 2, hidden=8, depth=1)
-    rec_edm = experiments.make_recipe("EDM", 1, hidden=8, depth=1)
-    add(Spec("experiments.make_recipe", experiments.make_recipe, args=[("name", "VP", "choice"), ("dim", 2, "int")],
+    rec = recipes.make_recipe("VP", 2, hidden=8, depth=1)
+    rec_edm = recipes.make_recipe("EDM", 1, hidden=8, depth=1)
+    add(Spec("recipes.make_recipe", recipes.make_recipe, args=[("name", "VP", "choice"), ("dim", 2, "int")],
              kw=[("hidden", 8, "int"), ("depth", 1, "int"), ("n_features", 4, "int"), ("sigma_data", 0.5, "pos"),
                  ("edm_sigma_max", 80.0, "pos"), ("chain_steps", 10, "int")]))
-    add(Spec("experiments.train_recipe", experiments.train_recipe, args=[("recipe", rec, "module"), ("data", x, "points")],
+    add(Spec("recipes.train_recipe", recipes.train_recipe, args=[("recipe", rec, "module"), ("data", x, "points")],
              fixed=dict(steps=1, batch_size=4, progress=False, device="cpu"),
-             extra=[("train_recipe(bogus option)", lambda: experiments.train_recipe(rec, x, bogus=1), ("bogus",), "raise")]))
-    add(Spec("experiments.Recipe.steps_for_nfe", rec.steps_for_nfe, args=[("nfe", 3, "int")]))
-    add(Spec("experiments.Recipe.nfe_of_steps", rec.nfe_of_steps, args=[("n_steps", 3, "int")]))
-    add(Spec("experiments.Recipe.sample", rec.sample, args=[("x_T", x_vp, "points_d"), ("n_steps", 3, "int"), ("denoiser", D_vp, "denoiser")],
+             extra=[("train_recipe(bogus option)", lambda: recipes.train_recipe(rec, x, bogus=1), ("bogus",), "raise")]))
+    add(Spec("recipes.Recipe.steps_for_nfe", rec.steps_for_nfe, args=[("nfe", 3, "int")]))
+    add(Spec("recipes.Recipe.sample", rec.sample, args=[("x_T", x_vp, "points_d"), ("n_steps", 3, "int"), ("denoiser", D_vp, "denoiser")],
              extra=[("Recipe.sample(denoiser of another process)", lambda: rec.sample(x_vp, 3, D_chain), ("process", "grid", "denoiser"), "raise")]))
-    add(Spec("experiments.nfe_sweep", experiments.nfe_sweep,
+    add(Spec("recipes.nfe_sweep", recipes.nfe_sweep,
              args=[("recipes", {"VP": rec}, "choice"), ("metric", lambda s: float(s.std()), "callable1"), ("targets", [2], "seq_int")],
              kw=[("n", 16, "int"), ("dim", 2, "int"), ("seed", 0, "seed")],
-             extra=[("nfe_sweep(metric -> NaN)", lambda: experiments.nfe_sweep({"VP": rec}, lambda s: NAN, [2], n=8, dim=2),
+             extra=[("nfe_sweep(metric -> NaN)", lambda: recipes.nfe_sweep({"VP": rec}, lambda s: NAN, [2], n=8, dim=2),
                      ("metric",), "raise"),
-                    ("nfe_sweep(dim mismatch)", lambda: experiments.nfe_sweep({"VP": rec}, lambda s: 0.0, [2], n=8, dim=3),
+                    ("nfe_sweep(dim mismatch)", lambda: recipes.nfe_sweep({"VP": rec}, lambda s: 0.0, [2], n=8, dim=3),
                      ("dim",), "raise")]))
-    sweep = experiments.nfe_sweep({"VP": rec}, lambda s: float(s.std()), [2], n=8, dim=2)
-    add(Spec("experiments.SweepResult.error_at", sweep.error_at, args=[("name", "VP", "choice"), ("nfe", 2, "int")]))
-    add(Spec("experiments.sigma_range", experiments.sigma_range, args=[("process", vp, "process")]))
-    add(Spec("experiments.denoiser_error", experiments.denoiser_error,
+    sweep = recipes.nfe_sweep({"VP": rec}, lambda s: float(s.std()), [2], n=8, dim=2)
+    add(Spec("recipes.SweepResult.error_at", sweep.error_at, args=[("name", "VP", "choice"), ("nfe", 2, "int")]))
+    add(Spec("recipes.sigma_range", recipes.sigma_range, args=[("process", vp, "process")]))
+    add(Spec("recipes.denoiser_error", recipes.denoiser_error,
              args=[("recipe", rec_edm, "module"), ("distribution", dist.Gaussian(0.0, 0.5), "process"), ("sigmas", [0.1, 1.0], "seq_real")],
              kw=[("n", 16, "int"), ("seed", 0, "seed")]))
-    # -- sde_paths -------------------------------------------------------------------------------------
+    # -- solvers and density maps -------------------------------------------------------------------------------------
     drift = lambda x_, t_: -x_  # noqa: E731
     times = torch.linspace(0, 1, 5)
-    add(Spec("sde_paths.simulate_sde", sde_paths.simulate_sde,
+    add(Spec("solvers.simulate_sde", solvers.simulate_sde,
              args=[("drift", drift, "callable"), ("diffusion", lambda t_: 1.0, "callable1"), ("x0", x, "points"), ("times", times, "tensor")],
              kw=[("generator", g, "gen"), ("noise", True, "bool")],
-             extra=[("simulate_sde(drift -> NaN)", lambda: sde_paths.simulate_sde(lambda a, b: a * NAN, lambda t_: 1.0, x, times),
+             extra=[("simulate_sde(drift -> NaN)", lambda: solvers.simulate_sde(lambda a, b: a * NAN, lambda t_: 1.0, x, times),
                      ("drift",), "raise")]))
-    add(Spec("sde_paths.solve_ode", sde_paths.solve_ode, args=[("drift", drift, "callable"), ("x0", x, "points"), ("times", times, "tensor")],
+    add(Spec("solvers.solve_ode", solvers.solve_ode, args=[("drift", drift, "callable"), ("x0", x, "points"), ("times", times, "tensor")],
              kw=[("method", "heun", "choice")]))
-    paths = sde_paths.simulate_sde(drift, lambda t_: 1.0, x1, times, generator=g)
+    paths = solvers.simulate_sde(drift, lambda t_: 1.0, x1, times, generator=g)
     edges = torch.linspace(-3, 3, 7)
-    add(Spec("sde_paths.density_map", sde_paths.density_map, args=[("paths", paths, "tensor"), ("edges", edges, "tensor")]))
-    add(Spec("sde_paths.gaussian_density_map", sde_paths.gaussian_density_map,
+    add(Spec("plotting.density_map", plotting.density_map, args=[("paths", paths, "tensor"), ("edges", edges, "tensor")]))
+    add(Spec("plotting.gaussian_density_map", plotting.gaussian_density_map,
              args=[("means", torch.zeros(5), "tensor"), ("stds", torch.ones(5), "tensor"), ("edges", edges, "tensor")],
-             extra=[("gaussian_density_map(stds=0)", lambda: sde_paths.gaussian_density_map(torch.zeros(5), torch.zeros(5), edges),
+             extra=[("gaussian_density_map(stds=0)", lambda: plotting.gaussian_density_map(torch.zeros(5), torch.zeros(5), edges),
                      ("stds",), "raise")]))
-    dens = sde_paths.density_map(paths, edges)
+    dens = plotting.density_map(paths, edges)
     ax = _ax()
-    add(Spec("sde_paths.plot_density_map", sde_paths.plot_density_map,
+    add(Spec("plotting.plot_density_map", plotting.plot_density_map,
              args=[("ax", ax, "ax"), ("dens", dens, "tensor"), ("times", times, "tensor"), ("edges", edges, "tensor")],
              kw=[("colorbar", False, "bool")]))
     # -- plotting / animation / widgets ----------------------------------------------------------------
@@ -684,24 +684,24 @@ def _specs(ctx) -> list[Spec]:
              kw=[("ax", ax, "ax"), ("window", 2, "int"), ("log", True, "bool")]))
     add(Spec("plotting.image_grid", plotting.image_grid, args=[("images", torch.zeros(4, 64), "tensor")],
              kw=[("ncols", 2, "int"), ("ax", ax, "ax")]))
-    add(Spec("animation.pick_frames", animation.pick_frames, args=[("n_total", 10, "int"), ("max_frames", 4, "int")]))
+    add(Spec("demos.pick_frames", demos.pick_frames, args=[("n_total", 10, "int"), ("max_frames", 4, "int")]))
     traj = torch.randn(3, 5, 2, generator=g)
-    add(Spec("animation.animate_particles", animation.animate_particles, args=[("trajectory", traj, "tensor")],
+    add(Spec("demos.animate_particles", demos.animate_particles, args=[("trajectory", traj, "tensor")],
              kw=[("max_frames", 2, "int"), ("max_points", 5, "int"), ("lim", (-2.0, 2.0), "lim")],
-             extra=[("animate_particles(NaN trajectory)", lambda: animation.animate_particles(traj * NAN, max_frames=2),
+             extra=[("animate_particles(NaN trajectory)", lambda: demos.animate_particles(traj * NAN, max_frames=2),
                      ("trajectory",), "raise")]))
-    add(Spec("widgets.default_chain_factory", widgets.default_chain_factory, args=[("name", "linear", "choice"), ("N", 10, "int")]))
-    add(Spec("widgets.forward_marginals_figure", widgets.forward_marginals_figure, args=[("data", x1, "points")],
+    add(Spec("demos.default_chain_factory", demos.default_chain_factory, args=[("name", "linear", "choice"), ("N", 10, "int")]))
+    add(Spec("demos.forward_marginals_figure", demos.forward_marginals_figure, args=[("data", x1, "points")],
              kw=[("schedules", ("linear",), "seq_int"), ("N", 10, "int"), ("fractions", (0.0, 1.0), "seq_real")]))
-    add(Spec("widgets.forward_marginals_widget", widgets.forward_marginals_widget, args=[("data", x1, "points")],
+    add(Spec("demos.forward_marginals_widget", demos.forward_marginals_widget, args=[("data", x1, "points")],
              kw=[("N", 10, "int")]))
-    add(Spec("widgets_ode.euler_vs_heun_paths", widgets_ode.euler_vs_heun_paths, args=[("N", 3, "int")],
+    add(Spec("demos.euler_vs_heun_paths", demos.euler_vs_heun_paths, args=[("N", 3, "int")],
              kw=[("n_paths", 2, "int"), ("denoiser", None, None), ("seed", 0, "seed"), ("n_ref", 8, "int")],
-             extra=[("euler_vs_heun_paths(denoiser=no-arg)", lambda: widgets_ode.euler_vs_heun_paths(3, n_paths=2, n_ref=8, denoiser=_no_arg),
+             extra=[("euler_vs_heun_paths(denoiser=no-arg)", lambda: demos.euler_vs_heun_paths(3, n_paths=2, n_ref=8, denoiser=_no_arg),
                      ("denoiser",), "raise")]))
-    add(Spec("widgets_ode.euler_vs_heun_figure", widgets_ode.euler_vs_heun_figure, args=[("N_values", (2,), "seq_int")],
+    add(Spec("demos.euler_vs_heun_figure", demos.euler_vs_heun_figure, args=[("N_values", (2,), "seq_int")],
              fixed=dict(n_paths=2, n_ref=8)))
-    add(Spec("widgets_ode.euler_vs_heun_widget", widgets_ode.euler_vs_heun_widget, args=[("N", 2, "int"), ("N_max", 4, "int")],
+    add(Spec("demos.euler_vs_heun_widget", demos.euler_vs_heun_widget, args=[("N", 2, "int"), ("N_max", 4, "int")],
              fixed=dict(n_paths=2, n_ref=8)))
     specs += _ch7_specs(ctx, nan_net)
     return specs
@@ -709,7 +709,7 @@ def _specs(ctx) -> list[Spec]:
 
 def _ch7_specs(ctx, nan_net) -> list[Spec]:
     """Chapter 7 (U-Net, guidance, flow matching), the grader and the notebook helpers."""
-    from course_lib import flow as F, grade, guidance as G, models, notebook, params, processes as P
+    from course_lib import flow as F, grade, guidance as G, models, notebook, denoisers as params, processes as P
     g, vp, edm, chain, x, net, gauss = (ctx[k] for k in ("g", "vp", "edm", "chain", "x", "net", "gauss"))
     D_chain = ctx["D_chain"]
     specs: list[Spec] = []
@@ -930,10 +930,10 @@ def _flat(module: nn.Module) -> torch.Tensor:
 
 def test_seeds_mean_what_they_say():
     """make_recipe's initial weights follow its seed; train() follows its seed and leaves the global RNG alone."""
-    from course_lib import experiments, losses, models, training
+    from course_lib import recipes, losses, models, training
     torch.manual_seed(123)
     state = torch.get_rng_state()
-    a, b, c = (experiments.make_recipe("VP", 2, hidden=8, depth=1, seed=s) for s in (1, 1, 2))
+    a, b, c = (recipes.make_recipe("VP", 2, hidden=8, depth=1, seed=s) for s in (1, 1, 2))
     assert torch.equal(torch.get_rng_state(), state), "make_recipe changed torch's global RNG"
     assert torch.equal(_flat(a.model), _flat(b.model)) and not torch.equal(_flat(a.model), _flat(c.model))
     x = torch.randn(32, 2, generator=course_lib.make_generator(0))
@@ -968,19 +968,19 @@ def test_nan_from_the_denoiser_names_the_first_bad_step(monkeypatch, check_every
 
 
 def test_numpy_scalars_are_accepted_like_python_numbers():
-    from course_lib import data, experiments, processes as P
+    from course_lib import data, grids, recipes, processes as P
     vp, chain = P.VP(), P.DDPMChain("linear", 10)
     pairs = [
         (lambda v: course_lib.make_generator(v).initial_seed(), 3, np.int64(3)),
         (lambda v: float(vp.alpha(v)), 0.5, np.float32(0.5)),
         (lambda v: float(vp.alpha(v)), 0.5, np.float64(0.5)),
-        (lambda v: float(chain.alpha_at(v)), 3, np.int64(3)),
+        (lambda v: float(chain.alpha(v)), 3, np.int64(3)),
         (lambda v: data.gaussian_1d(v, course_lib.make_generator(0)).shape, 5, np.int64(5)),
         (lambda v: float(data.gaussian_1d(4, course_lib.make_generator(0), mean=v).sum()), 1.0, np.float32(1.0)),
         (lambda v: P.VP(beta_min=v).beta_min, 0.5, np.float64(0.5)),
-        (lambda v: P.edm_sigmas(v, 0.002, 80.0).tolist(), 5, np.int64(5)),
+        (lambda v: grids.edm_sigmas(v, 0.002, 80.0).tolist(), 5, np.int64(5)),
         (lambda v: P.DDPMChain("linear", v).N, 10, np.int32(10)),
-        (lambda v: _flat(experiments.make_recipe("VP", 2, hidden=4, depth=1, seed=v).model).tolist(), 1, np.int64(1)),
+        (lambda v: _flat(recipes.make_recipe("VP", 2, hidden=4, depth=1, seed=v).model).tolist(), 1, np.int64(1)),
         (lambda v: vp.grid(v).t.tolist(), 4, np.int64(4)),
     ]
     for fn, plain, numpy_value in pairs:

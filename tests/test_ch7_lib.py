@@ -155,3 +155,23 @@ def test_make_fm_recipe_samples():
     r = make_fm_recipe(1, hidden=16, depth=2)
     x, info = r.sample(torch.randn(10, 1), 4)
     assert x.shape == (10, 1) and info.nfe == 4
+
+
+def test_guided_denoiser_unchecked_path_is_the_checked_one():
+    """edm_heun calls the guided denoiser through its unchecked path: the same samples, bit for bit."""
+    from course_lib.device import make_generator
+    from course_lib.processes import EDM
+    from course_lib.samplers import edm_heun
+
+    torch.manual_seed(0)
+    model = ClassEDMPrecond(UNet(channels=8, num_classes=10), sigma_data=0.5).eval()
+    y = torch.arange(4)
+    x = 80.0 * torch.randn(4, 64, generator=make_generator(1))
+    grid = EDM().grid(4, spacing="edm")
+    with torch.no_grad():
+        for w in (0.0, 2.0):
+            D = guided_denoiser(model, y, w)
+            assert hasattr(D, "_unchecked")
+            fast = edm_heun(D, x, grid)
+            checked = edm_heun(lambda x, t, D=D: D(x, t), x, grid)
+            assert torch.equal(fast, checked)

@@ -33,11 +33,15 @@ def test_two_circles_options_and_sample():
     assert abs(s.mean().item()) < 0.05
 
 
-@pytest.mark.parametrize("name", data.NAMES)
-def test_by_name_shapes_seeding_and_dtype(name):
-    a = data.by_name(name, 50, make_generator(1))
-    b = data.by_name(name, 50, make_generator(1))
-    c = data.by_name(name, 50, make_generator(2))
+SETS = {"two_circles": data.two_circles_sample, "swiss_roll": data.swiss_roll, "torus": data.torus,
+        "gaussian_1d": data.gaussian_1d, "uniform_1d": data.uniform_1d}
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_shapes_seeding_and_dtype(name):
+    a = SETS[name](50, make_generator(1))
+    b = SETS[name](50, make_generator(1))
+    c = SETS[name](50, make_generator(2))
     assert a.shape[0] == 50 and a.ndim == 2 and a.dtype == torch.float32
     assert torch.equal(a, b) and not torch.equal(a, c)
     assert torch.isfinite(a).all()
@@ -46,8 +50,6 @@ def test_by_name_shapes_seeding_and_dtype(name):
 def test_dimensions():
     g = make_generator(0)
     assert data.swiss_roll(10, g).shape == (10, 2)
-    assert data.moons(10, g).shape == (10, 2)
-    assert data.s_curve(10, g).shape == (10, 2)
     assert data.torus(10, g).shape == (10, 3)
     assert data.gaussian_1d(10, g).shape == (10, 1)
     assert data.uniform_1d(10, g).shape == (10, 1)
@@ -59,12 +61,6 @@ def test_curves_without_noise_lie_on_their_curves():
     t = x.norm(dim=1)  # |(t cos t, t sin t)| = t
     assert t.min() >= 1.5 * math.pi - 1e-4 and t.max() <= 4.5 * math.pi + 1e-4
     assert torch.allclose(x, torch.stack([t * torch.cos(t), t * torch.sin(t)], 1), atol=1e-3)
-    m = data.moons(500, g, noise=0.0)
-    on_upper = (m.norm(dim=1) - 1).abs() < 1e-5
-    on_lower = ((m - torch.tensor([1.0, 0.5])).norm(dim=1) - 1).abs() < 1e-5
-    assert (on_upper | on_lower).all() and on_upper.any() and on_lower.any()
-    s = data.s_curve(500, g, noise=0.0) * 10
-    assert s[:, 0].abs().max() <= 1 + 1e-6 and s[:, 1].abs().max() <= 2 + 1e-6
 
 
 def test_torus_on_surface_and_uniform_by_area():
@@ -103,13 +99,13 @@ def test_digits():
 def test_bad_input():
     g = make_generator(0)
     with pytest.raises(ValueError, match="n must be"):
-        data.moons(0, g)
+        data.swiss_roll(0, g)
     with pytest.raises(TypeError):
-        data.moons(2.5, g)
+        data.swiss_roll(2.5, g)
     with pytest.raises(TypeError, match="generator"):
         data.swiss_roll(10, generator=3)
     with pytest.raises(ValueError, match="noise"):
-        data.s_curve(10, g, noise=-0.1)
+        data.swiss_roll(10, g, noise=-0.1)
     with pytest.raises(ValueError, match="smaller than R"):
         data.torus(10, g, R=1.0, r=1.5)
     with pytest.raises(ValueError, match="std"):
@@ -120,14 +116,10 @@ def test_bad_input():
         data.two_circles(radius=-1)
     with pytest.raises(ValueError, match="finite"):
         data.two_circles(offset=float("nan"))
-    with pytest.raises(ValueError, match="unknown data set 'spiral'.*moons"):
-        data.by_name("spiral", 10, g)
-    with pytest.raises(TypeError):
-        data.by_name(3, 10, g)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-@pytest.mark.parametrize("name", data.NAMES)
+@pytest.mark.parametrize("name", sorted(SETS))
 def test_cuda_generator(name):
-    x = data.by_name(name, 100, make_generator(0, device="cuda"))
+    x = SETS[name](100, make_generator(0, device="cuda"))
     assert x.device.type == "cuda" and torch.isfinite(x).all()

@@ -26,8 +26,9 @@ from course_lib import make_generator  # noqa: E402
 from course_lib.device import randn  # noqa: E402
 from course_lib.distributions import Uniform01  # noqa: E402
 from course_lib.metrics import wasserstein_1d  # noqa: E402
-from course_lib.params import eps_from_denoiser  # noqa: E402
-from course_lib.processes import EDM, DDPMChain, Grid, edm_sigmas  # noqa: E402
+from course_lib.denoisers import eps_from_denoiser  # noqa: E402
+from course_lib.grids import Grid, edm_sigmas  # noqa: E402
+from course_lib.processes import EDM, DDPMChain  # noqa: E402
 from course_lib.samplers import ddim, ddpm_ancestral, edm_euler, edm_heun  # noqa: E402
 
 N_TRAIN, N_POINTS = 100, 4000
@@ -119,7 +120,7 @@ def _karras_run(scheduler_cls, n_steps):
 def test_edm_samplers_equal_karras_schedulers(scheduler_cls, sampler):
     n_steps = 12
     x, sig = _karras_run(scheduler_cls, n_steps)
-    s_min, s_max = float(CHAIN.sigma_at(1)), float(CHAIN.sigma_at(N_TRAIN))
+    s_min, s_max = float(CHAIN.sigma(1)), float(CHAIN.sigma(N_TRAIN))
     levels = torch.cat([edm_sigmas(n_steps, s_min, s_max, 7.0), torch.zeros(1, dtype=torch.float64)])
     assert torch.allclose(levels, torch.unique_consecutive(sig.flip(0)).flip(0), rtol=1e-5)   # same rho = 7 grid
     edm = EDM(sigma_min=s_min, sigma_max=s_max)

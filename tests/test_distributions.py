@@ -11,6 +11,7 @@ import torch
 
 from course_lib import data
 from course_lib.device import make_generator
+from course_lib.processes import Process
 from course_lib.distributions import CircleMixture, Empirical, Gaussian, GaussianMixture, Uniform01
 
 D64 = torch.float64
@@ -206,20 +207,22 @@ def test_sampling():
     assert torch.equal(Empirical(pts).sample(10, make_generator(1)), Empirical(pts).sample(10, make_generator(1)))
 
 
-class FakeProcess:
-    def alpha(self, t):
+class FakeProcess(Process):
+    def _alpha(self, t):
         return torch.exp(-t)
 
-    def beta(self, t):
+    def _beta(self, t):
         return torch.sqrt(1 - torch.exp(-2 * t))
 
 
-class FakeChain:
-    def alpha_at(self, k):
-        return 0.9 ** torch.as_tensor(k)
+class FakeChain(Process):
+    T = 10.0
 
-    def beta_at(self, k):
-        return torch.sqrt(1 - 0.81 ** torch.as_tensor(k))
+    def _alpha(self, k):
+        return 0.9 ** k
+
+    def _beta(self, k):
+        return torch.sqrt(1 - 0.81 ** k)
 
 
 def test_denoiser_for_and_score_for():
@@ -234,7 +237,7 @@ def test_denoiser_for_and_score_for():
     Dk = dist.denoiser_for(FakeChain())
     torch.testing.assert_close(Dk(x, k), dist.denoiser(x, 0.9**3, math.sqrt(1 - 0.81**3)))
     torch.testing.assert_close(Dk(x, torch.zeros(6)), x)  # k = 0: no noise yet
-    with pytest.raises(TypeError, match="alpha"):
+    with pytest.raises(TypeError, match="Process"):
         dist.denoiser_for(object())
 
 

@@ -13,7 +13,7 @@ def test_alpha_N_right_and_wrong():
 
 
 def good_step(x_k, eps_hat, k, chain, z):
-    mean = (x_k - float(chain.B2[k] / chain.beta[k]) * eps_hat) / float(chain.A[k])
+    mean = (x_k - float(chain.B2[k] / chain.betas[k]) * eps_hat) / float(chain.A[k])
     return mean + float(chain.B[k]) * z if k > 1 else mean
 
 
@@ -23,7 +23,7 @@ def test_ddpm_step_right():
 
 def test_ddpm_step_wrong_variants():
     def noise_at_last_step(x_k, eps_hat, k, chain, z):
-        mean = (x_k - float(chain.B2[k] / chain.beta[k]) * eps_hat) / float(chain.A[k])
+        mean = (x_k - float(chain.B2[k] / chain.betas[k]) * eps_hat) / float(chain.A[k])
         return mean + float(chain.B[k]) * z
 
     def slides_shortcut(x_k, eps_hat, k, chain, z):
@@ -46,12 +46,3 @@ def test_verdict_never_prints_expected(capsys):
     assert "Not yet" in out and "0.0066" not in out and "0.006" not in out
 
 
-def test_renoise_step():
-    def right(x_k, x0_hat, k, chain, z):
-        return float(chain.alpha[k - 1]) * x0_hat + float(chain.beta[k - 1]) * z
-
-    def same_level(x_k, x0_hat, k, chain, z):  # notebook 002's slip: re-noise to the current level
-        return float(chain.alpha[k]) * x0_hat + float(chain.beta[k]) * z
-
-    assert ch2.check_renoise_step(right, seed=2, quiet=True)
-    assert not ch2.check_renoise_step(same_level, seed=2, quiet=True)

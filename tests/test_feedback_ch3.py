@@ -6,8 +6,8 @@ from course_lib.processes import DDPMChain
 
 
 def right(x_k, x0, k, chain):
-    b2k, b2p = float(chain.beta[k]) ** 2, float(chain.beta[k - 1]) ** 2
-    mean = float(chain.alpha[k - 1] * chain.B2[k]) / b2k * x0 + float(chain.A[k]) * b2p / b2k * x_k
+    b2k, b2p = float(chain.betas[k]) ** 2, float(chain.betas[k - 1]) ** 2
+    mean = float(chain.alphas[k - 1] * chain.B2[k]) / b2k * x0 + float(chain.A[k]) * b2p / b2k * x_k
     return mean, float(chain.B2[k]) * b2p / b2k
 
 
@@ -18,12 +18,12 @@ def test_posterior_right():
 def test_posterior_wrong():
     def scale_not_variance(x_k, x0, k, chain):   # B_k where B_k^2 is meant
         m, _ = right(x_k, x0, k, chain)
-        b2k, b2p = float(chain.beta[k]) ** 2, float(chain.beta[k - 1]) ** 2
+        b2k, b2p = float(chain.betas[k]) ** 2, float(chain.betas[k - 1]) ** 2
         return m, float(chain.B[k]) * b2p / b2k
 
     def swapped_weights(x_k, x0, k, chain):
-        b2k, b2p = float(chain.beta[k]) ** 2, float(chain.beta[k - 1]) ** 2
-        mean = float(chain.alpha[k - 1] * chain.B2[k]) / b2k * x_k + float(chain.A[k]) * b2p / b2k * x0
+        b2k, b2p = float(chain.betas[k]) ** 2, float(chain.betas[k - 1]) ** 2
+        mean = float(chain.alphas[k - 1] * chain.B2[k]) / b2k * x_k + float(chain.A[k]) * b2p / b2k * x0
         return mean, float(chain.B2[k]) * b2p / b2k
 
     def stub(*a):
@@ -38,7 +38,7 @@ def test_posterior_wrong():
 
 def test_sigma2_k2(capsys):
     chain = DDPMChain("linear", 100)
-    v = float(chain.B2[2] * chain.beta[1] ** 2 / chain.beta[2] ** 2)
+    v = float(chain.B2[2] * chain.betas[1] ** 2 / chain.betas[2] ** 2)
     assert ch3.check_sigma2_k2(v, quiet=True)
     assert not ch3.check_sigma2_k2(float(chain.B2[2]), quiet=True)
     ch3.check_sigma2_k2(1.0)

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from course_lib.device import make_generator, randn
-from course_lib.processes import EDM, VE, VP, AlphaBetaProcess, DDPMChain, Grid, Process, edm_sigmas
+from course_lib.grids import Grid, edm_sigmas
+from course_lib.processes import EDM, VE, VP, AlphaBetaProcess, DDPMChain, Process
 
 torch.set_num_threads(1)
 
@@ -13,28 +14,27 @@ torch.set_num_threads(1)
 # --- DDPM chain ----------------------------------------------------------------------------
 def test_chain_arrays():
     c = DDPMChain("linear", 1000)
-    for name in ("A", "B", "alpha", "beta"):
+    for name in ("A", "B", "alphas", "betas"):
         assert getattr(c, name).shape == (1001,)
-    assert c.alpha[0] == 1 and c.beta[0] == 0 and c.A[0] == 1 and c.B[0] == 0
+    assert c.alphas[0] == 1 and c.betas[0] == 0 and c.A[0] == 1 and c.B[0] == 0
     torch.testing.assert_close(c.A**2 + c.B**2, torch.ones(1001, dtype=torch.float64))
-    torch.testing.assert_close(c.alpha**2 + c.beta**2, torch.ones(1001, dtype=torch.float64))
-    torch.testing.assert_close(c.alpha, torch.cumprod(c.A, 0))
-    assert 0.004 < c.alpha[-1] < 0.01  # DDPM's alpha_N = sqrt(alpha_bar_N) ~ 0.0064
-    c2 = DDPMChain.from_variances([0.1, 0.2, 0.3])
-    assert c2.N == 3 and c2.alpha[3].item() == pytest.approx(math.sqrt(0.9 * 0.8 * 0.7))
+    torch.testing.assert_close(c.alphas**2 + c.betas**2, torch.ones(1001, dtype=torch.float64))
+    torch.testing.assert_close(c.alphas, torch.cumprod(c.A, 0))
+    assert 0.004 < c.alphas[-1] < 0.01  # DDPM's alpha_N = sqrt(alpha_bar_N) ~ 0.0064
+    assert isinstance(c, Process)
 
 
-def test_chain_alpha_at_beta_at_sigma_and_inverse():
+def test_chain_alpha_beta_sigma_and_inverse():
     c = DDPMChain("cosine", 50)
     k = torch.arange(51, dtype=torch.float32)
-    torch.testing.assert_close(c.alpha_at(k), c.alpha.float())
-    torch.testing.assert_close(c.beta_at(k), c.beta.float())
-    # fractional steps interpolate log alpha, and t_of_sigma inverts sigma_at
+    torch.testing.assert_close(c.alpha(k), c.alphas.float())
+    torch.testing.assert_close(c.beta(k), c.betas.float())
+    # fractional steps interpolate log alpha, and t_of_sigma inverts sigma
     kf = torch.tensor([0.3, 1.5, 2.5, 17.25, 49.9], dtype=torch.float64)
-    a = c.alpha_at(kf)
-    assert ((a < c.alpha[kf.floor().long()]) & (a > c.alpha[kf.ceil().long()])).all()
-    torch.testing.assert_close(c.t_of_sigma(c.sigma_at(kf)), kf, rtol=1e-6, atol=1e-6)
-    torch.testing.assert_close(c.t_of_sigma(c.beta[1:] / c.alpha[1:]), torch.arange(1, 51, dtype=torch.float64))
+    a = c.alpha(kf)
+    assert ((a < c.alphas[kf.floor().long()]) & (a > c.alphas[kf.ceil().long()])).all()
+    torch.testing.assert_close(c.t_of_sigma(c.sigma(kf)), kf, rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(c.t_of_sigma(c.betas[1:] / c.alphas[1:]), torch.arange(1, 51, dtype=torch.float64))
     assert c.t_of_sigma(0.0).item() == 0.0
     assert c.condition(torch.tensor([25.0])).item() == pytest.approx(0.5)
 
@@ -44,10 +44,10 @@ def test_chain_alpha_beta_together_and_accurate_in_float32():
     k = torch.tensor([1.0, 2.0, 500.0, 1000.0])                        # float32 step indices
     a, b = c.alpha_beta(k)
     assert a.dtype == b.dtype == torch.float32
-    torch.testing.assert_close(a, c.alpha_at(k)); torch.testing.assert_close(b, c.beta_at(k))
+    torch.testing.assert_close(a, c.alpha(k)); torch.testing.assert_close(b, c.beta(k))
     # beta_1 = 0.01 is computed in float64 and only then rounded: float32 accuracy, not the
     # 7e-5 relative error of sqrt(1 - alpha^2) from an alpha already rounded to float32
-    rel = ((b.double() - c.beta[k.long()]) / c.beta[k.long()]).abs()
+    rel = ((b.double() - c.betas[k.long()]) / c.betas[k.long()]).abs()
     assert float(rel.max()) < 1e-6, rel
     with pytest.raises(ValueError, match="step index"):
         c.alpha_beta(1001)
@@ -69,12 +69,12 @@ def test_chain_iterated_step_by_step_matches_one_jump_formula():
         x = c.forward_step(x, k, randn(x.shape, generator=g, dtype=torch.float64))
         if k in (1, 10, 50, 100):
             mean, std = x.mean().item(), x.std().item()
-            a, b = c.alpha[k].item(), c.beta[k].item()
+            a, b = c.alphas[k].item(), c.betas[k].item()
             assert abs(mean - a * 1.5) < 4 * b / math.sqrt(n) + 1e-12
             assert abs(std - b) < 4 * b / math.sqrt(2 * n)
     # the one-jump formula with the same kind of noise gives the same law at k = N
     xN, _ = c.sample_marginal(x0, c.N, make_generator(1))
-    assert abs(xN.std().item() - x.std().item()) < 5 * c.beta[-1].item() / math.sqrt(n)
+    assert abs(xN.std().item() - x.std().item()) < 5 * c.betas[-1].item() / math.sqrt(n)
 
 
 def test_posterior_matches_monte_carlo():
@@ -91,8 +91,8 @@ def test_posterior_matches_monte_carlo():
         resid = x_prev - X @ coef[:, None]
         mean, var = c.posterior(x_k, x0, k)
         # slope and intercept implied by the closed form
-        slope = (c.A[k] * c.beta[k - 1] ** 2 / c.beta[k] ** 2).item()
-        intercept = (c.alpha[k - 1] * c.B2[k] / c.beta[k] ** 2).item() * x0v
+        slope = (c.A[k] * c.betas[k - 1] ** 2 / c.betas[k] ** 2).item()
+        intercept = (c.alphas[k - 1] * c.B2[k] / c.betas[k] ** 2).item() * x0v
         torch.testing.assert_close(mean, intercept + slope * x_k)
         if k == 1:
             assert var.abs().max().item() == 0 and resid.abs().max().item() < 1e-10
@@ -128,7 +128,7 @@ def test_chain_bad_input():
     with pytest.raises(ValueError, match="N"):
         DDPMChain("linear", 0)
     with pytest.raises(ValueError, match="k must lie"):
-        c.alpha_at(11)
+        c.alpha(11)
     with pytest.raises(ValueError, match="k must lie"):
         c.forward_step(x, 0, torch.zeros(4, 2))
     with pytest.raises(ValueError, match="whole step"):
@@ -138,17 +138,15 @@ def test_chain_bad_input():
     with pytest.raises(ValueError, match="NaN"):
         c.marginal(torch.full((4, 2), float("nan")), 2, torch.zeros(4, 2))
     with pytest.raises(ValueError, match="NaN"):
-        c.alpha_at(float("nan"))
+        c.alpha(float("nan"))
     with pytest.raises(TypeError, match="floating"):
         c.posterior(torch.zeros(4, 2, dtype=torch.int64), x, 3)
     with pytest.raises(TypeError):
-        c.alpha_at("3")
+        c.alpha("3")
     with pytest.raises(ValueError, match="n_steps"):
         c.grid(0)
     with pytest.raises(ValueError, match="n_steps"):
         c.grid(11)
-    with pytest.raises(ValueError, match=r"\(0, 1\)"):
-        DDPMChain.from_variances([0.1, 1.0])
     with pytest.raises(ValueError, match="k must lie"):
         c.marginal(x, torch.tensor([1, 2, 3, 12]), torch.zeros(4, 2))
 
@@ -323,3 +321,26 @@ def test_processes_on_cuda():
     assert DDPMChain("linear", 10).marginal(x0, k, eps).device.type == "cuda"
     with pytest.raises(ValueError, match="one device"):
         VP().marginal(x0, 0.4, eps.cpu())
+
+
+def test_chain_is_a_process_with_piecewise_vp_coefficients():
+    c = DDPMChain("linear", 100)
+    assert isinstance(c, Process) and c.T == 100.0
+    # on each segment (k-1, k], log alpha is linear: f = log A_k and g^2 = -2 f (alpha^2 + beta^2 = 1)
+    k = torch.tensor([0.5, 1.0, 37.25, 100.0], dtype=torch.float64)
+    hi = torch.ceil(k).long()
+    torch.testing.assert_close(c.f(k), torch.log(c.A[hi]))
+    torch.testing.assert_close(c.g2(k), -2 * torch.log(c.A[hi]))
+    a, b = c.alpha_beta(k)
+    torch.testing.assert_close(a**2 + b**2, torch.ones_like(k))
+    # the drift matches a finite difference of alpha inside a segment
+    h = 1e-6
+    kk = torch.tensor(37.25, dtype=torch.float64)
+    fd = (torch.log(c.alpha(kk + h)) - torch.log(c.alpha(kk - h))) / (2 * h)
+    assert abs(float(fd) - float(c.f(kk))) < 1e-7
+    x, score = torch.randn(5, 2, dtype=torch.float64), torch.randn(5, 2, dtype=torch.float64)
+    torch.testing.assert_close(c.reverse_sde_drift(x, kk, score), c.f(kk) * x - c.g2(kk) * score)
+    # the grid carries alpha, beta and sigma at its times
+    grid = c.grid(10)
+    torch.testing.assert_close(grid.sigmas, c.sigma(grid.t))
+    torch.testing.assert_close(grid.alphas, c.alpha(grid.t))

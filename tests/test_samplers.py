@@ -8,20 +8,19 @@ import pytest
 import torch
 
 from course_lib.device import make_generator, randn
-from course_lib.processes import EDM, VE, VP, DDPMChain, Grid
+from course_lib.grids import Grid
+from course_lib.processes import EDM, VE, VP, DDPMChain
 from course_lib.samplers import (SAMPLERS, SampleInfo, ddim, ddpm_ancestral, edm_euler, edm_heun, euler_maruyama,
-                                 one_shot, pf_ode_euler, pf_ode_heun, pf_ode_rk45, predictor_corrector, x0_renoise)
+                                 one_shot, pf_ode_euler, pf_ode_heun, pf_ode_rk45, predictor_corrector,
+                                 sample_from_prior, x0_renoise)
 
 torch.set_num_threads(1)
-
-CONTINUOUS_ONLY = {"euler_maruyama", "predictor_corrector", "pf_ode_euler", "pf_ode_heun", "pf_ode_rk45"}
-
 
 def gaussian_denoiser(process, m=1.0, s=0.5):
     """Exact E[x0 | x_t] for data N(m, s^2 I), computed here in closed form."""
     def D(x, t):
-        a = process.alpha_at(t).to(x)[:, None]
-        b = process.beta_at(t).to(x)[:, None]
+        a = process.alpha(t).to(x)[:, None]
+        b = process.beta(t).to(x)[:, None]
         return m + a * s**2 / (a**2 * s**2 + b**2) * (x - a * m)
     return D
 
@@ -39,8 +38,6 @@ def expected_nfe(name, n_steps, n_corrector=1):
 @pytest.mark.parametrize("name", sorted(SAMPLERS))
 @pytest.mark.parametrize("proc", [DDPMChain("linear", 100), VP(), EDM()], ids=repr)
 def test_signature_nfe_callback_trajectory_and_seeding(name, proc):
-    if name in CONTINUOUS_ONLY and isinstance(proc, DDPMChain):
-        pytest.skip("continuous-time sampler")
     sampler = SAMPLERS[name]
     grid = proc.grid(10) if isinstance(proc, DDPMChain) else proc.grid(10, spacing="edm")
     D = gaussian_denoiser(proc)
@@ -74,10 +71,10 @@ def test_ddpm_ancestral_is_ho_et_al_algorithm_2():
         xr = x.clone()
         for k in range(c.N, 0, -1):
             kk = torch.full((100,), float(k))
-            eps_hat = (xr - c.alpha[k].item() * D(xr, kk)) / c.beta[k].item()
-            xr = (xr - c.B2[k].item() / c.beta[k].item() * eps_hat) / c.A[k].item()
+            eps_hat = (xr - c.alphas[k].item() * D(xr, kk)) / c.betas[k].item()
+            xr = (xr - c.B2[k].item() / c.betas[k].item() * eps_hat) / c.A[k].item()
             if k > 1:
-                s2 = c.B2[k].item() if variance == "beta" else (c.B2[k] * c.beta[k - 1] ** 2 / c.beta[k] ** 2).item()
+                s2 = c.B2[k].item() if variance == "beta" else (c.B2[k] * c.betas[k - 1] ** 2 / c.betas[k] ** 2).item()
                 xr = xr + math.sqrt(s2) * randn(xr.shape, generator=g)
         torch.testing.assert_close(y, xr, rtol=1e-5, atol=1e-5)
 
@@ -189,10 +186,9 @@ def test_bad_input():
         ddpm_ancestral(D, x, grid, variance="sigma")
     with pytest.raises(ValueError, match="eta"):
         ddim(D, x, grid, eta=1.5)
-    with pytest.raises(TypeError, match="continuous Process"):
-        euler_maruyama(D, x, grid)
-    with pytest.raises(TypeError, match="continuous Process"):
-        pf_ode_heun(D, x, grid)
+    # the chain is a Process (log alpha linear between steps): the SDE/ODE samplers walk it too
+    assert torch.isfinite(euler_maruyama(D, x, grid, generator=make_generator(0))).all()
+    assert torch.isfinite(pf_ode_heun(D, x, grid)).all()
     with pytest.raises(ValueError, match="NaN"):
         ddim(D, torch.full((5, 2), float("nan")), grid)
     with pytest.raises(TypeError, match="floating"):
@@ -232,3 +228,30 @@ def test_samplers_on_cuda_match_cpu(name):
     y_gpu = SAMPLERS[name](D, x.cuda(), grid, generator=make_generator(1))
     assert y_gpu.device.type == "cuda"
     torch.testing.assert_close(y_gpu.cpu(), y_cpu, rtol=1e-4, atol=1e-4)
+
+
+def test_sample_from_prior_is_prior_then_sampler():
+    proc = DDPMChain("linear", 50)
+    D = gaussian_denoiser(proc)
+    y = sample_from_prior(ddpm_ancestral, D, proc.grid(10), 30, 2, generator=make_generator(3), dtype=torch.float64,
+                          variance="posterior")
+    g = make_generator(3)
+    x = proc.prior(30, 2, generator=g, dtype=torch.float64)
+    assert torch.equal(y, ddpm_ancestral(D, x, proc.grid(10), generator=g, variance="posterior"))
+
+
+def test_samplers_call_the_unchecked_path_with_the_same_result():
+    """A network wrapper and an exact denoiser are called through ``_unchecked`` inside the loop:
+    the result equals a run through the checked public call, bit for bit."""
+    from course_lib.denoisers import EpsDenoiser
+    from course_lib.distributions import Gaussian
+    from course_lib.models import TimeMLP
+
+    torch.manual_seed(0)
+    for proc in (DDPMChain("linear", 50), VP()):
+        for D in (EpsDenoiser(TimeMLP(2, hidden=8, depth=1), proc), Gaussian(0.5, 0.7, dim=2).denoiser_for(proc)):
+            x = proc.prior(20, 2, make_generator(0))
+            grid = proc.grid(8)
+            fast = ddpm_ancestral(D, x, grid, generator=make_generator(1))
+            checked = ddpm_ancestral(lambda x, t, D=D: D(x, t), x, grid, generator=make_generator(1))
+            assert hasattr(D, "_unchecked") and torch.equal(fast, checked)

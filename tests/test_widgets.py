@@ -1,4 +1,4 @@
-"""Tests for course_lib.widgets (interactive demo + static fallback)."""
+"""Tests for course_lib.demos (interactive demo + static fallback)."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from course_lib.widgets import forward_marginals_figure, forward_marginals_widget
+from course_lib.demos import forward_marginals_figure, forward_marginals_widget
 
 
 def toy_factory(name, N):
@@ -58,9 +58,9 @@ def test_bad_inputs():
 
 def test_default_factory_is_the_ddpm_chain():
     from course_lib.processes import DDPMChain
-    from course_lib.widgets import default_chain_factory
+    from course_lib.demos import default_chain_factory
 
     alpha, beta = default_chain_factory("cosine", 30)
     chain = DDPMChain("cosine", 30)
-    assert torch.allclose(alpha, chain.alpha) and torch.allclose(beta, chain.beta)
+    assert torch.allclose(alpha, chain.alphas) and torch.allclose(beta, chain.betas)
     assert alpha.shape == (31,)

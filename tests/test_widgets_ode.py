@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from course_lib.widgets_ode import euler_vs_heun_figure, euler_vs_heun_paths, euler_vs_heun_widget
+from course_lib.demos import euler_vs_heun_figure, euler_vs_heun_paths, euler_vs_heun_widget
 
 
 def test_paths_shapes_and_heun_beats_euler():

@@ -13,7 +13,7 @@ from ..device import randn
 from ..processes import DDPMChain
 from ._core import Case, Feedback, FunctionExercise, ValueExercise, register, with_dtype
 
-__all__ = ["check_alpha_N", "check_ddpm_step", "check_renoise_step"]
+__all__ = ["check_alpha_N", "check_ddpm_step"]
 
 
 def _alpha_N_ho() -> float:
@@ -27,12 +27,8 @@ def _chain() -> DDPMChain:
 
 
 def _ref_ddpm_step(x_k, eps_hat, k, chain, z):
-    mean = (x_k - float(chain.B2[k] / chain.beta[k]) * eps_hat) / float(chain.A[k])
+    mean = (x_k - float(chain.B2[k] / chain.betas[k]) * eps_hat) / float(chain.A[k])
     return mean + float(chain.B[k]) * z if k > 1 else mean
-
-
-def _ref_renoise_step(x_k, x0_hat, k, chain, z):
-    return float(chain.alpha[k - 1]) * x0_hat + float(chain.beta[k - 1]) * z
 
 
 def _step(k: int, dtype=torch.float64):
@@ -57,12 +53,6 @@ DDPM_STEP = register(FunctionExercise(
          "scaling. Check which of chain.B (a scale) and chain.B2 (a variance) each term needs, and what the "
          "last step does differently."))
 
-RENOISE_STEP = FunctionExercise(
-    "", name="renoise_step", reference=_ref_renoise_step, rtol=1e-6, atol=1e-8,
-    cases=[Case(f"k = {k}", _step(k)) for k in (1, 2, 40, 100)],
-    hint="re-noise the estimate of x0 to the level of the *next* state, k - 1.")
-
-
 def check_alpha_N(value, *, hint: bool = False, quiet: bool | None = None) -> Feedback:
     """Exercise ch2-ex-alpha-n: alpha_N of Ho et al.'s linear schedule (N = 1000, B_k^2 from 1e-4 to 0.02)."""
     return ALPHA_N.check(value, hint=hint, quiet=quiet)
@@ -74,7 +64,3 @@ def check_ddpm_step(your_fn, *, seed: int | None = None, hint: bool = False, qui
     return DDPM_STEP.check(your_fn, seed=seed, hint=hint, quiet=quiet)
 
 
-def check_renoise_step(your_fn, *, seed: int | None = None, hint: bool = False,
-                       quiet: bool | None = None) -> Feedback:
-    """``your_fn(x_k, x0_hat, k, chain, z) -> x_{k-1}`` for the "predict x0, then re-noise" sampler."""
-    return RENOISE_STEP.check(your_fn, seed=seed, hint=hint, quiet=quiet)

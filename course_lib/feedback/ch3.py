@@ -52,11 +52,11 @@ POSTERIOR = register(FunctionExercise(
     cases=[Case("k = 1 (the last step)", _at(1)), Case("k = 2", _at(2)), Case("k = 50", _at(50)),
            Case("k = N = 100", _at(100)), Case("float32 inputs, k = 50", _at(50, torch.float32), rtol=1e-4, atol=1e-6)],
     hint="complete the square in x_{k-1} in the product of the two Gaussians of (ch3-posterior). chain.B2 "
-         "holds the variances B_k^2 and chain.beta the scales beta_k: square the scales, not the variances."))
+         "holds the variances B_k^2 and chain.betas the scales beta_k: square the scales, not the variances."))
 
 SIGMA2_K2 = register(ValueExercise(
     "ch3-ex-point", name="posterior variance at k = 2", answer="sigma2_k2", rtol=1e-4,
-    expected=lambda: float(_chain().B2[2] * _chain().beta[1] ** 2 / _chain().beta[2] ** 2),
+    expected=lambda: float(_chain().B2[2] * _chain().betas[1] ** 2 / _chain().betas[2] ** 2),
     hint="use the variance of your posterior at k = 2; it involves B_2^2 and the two noise scales beta_1, beta_2."))
 
 

@@ -11,8 +11,8 @@ import torch
 
 from ._core import Case, Feedback, FunctionExercise, ValueExercise, register
 from ..device import randn
-from ..params import edm_coefficients
-from ..processes import edm_sigmas
+from ..denoisers import edm_coefficients
+from ..grids import edm_sigmas
 
 __all__ = ["check_edm_coefficients", "check_rho_sigmas", "check_heun_nfe", "check_heun_step"]
 

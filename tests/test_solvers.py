@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from course_lib.device import make_generator
-from course_lib.sde_paths import density_map, gaussian_density_map, plot_density_map, simulate_sde
+from course_lib.plotting import density_map, gaussian_density_map, plot_density_map
+from course_lib.solvers import simulate_sde
 
 
 def _ou_drift(x, t):
@@ -119,7 +120,7 @@ def test_plot_density_map_runs():
 
 
 def test_solve_ode_orders_and_directions():
-    from course_lib.sde_paths import solve_ode
+    from course_lib.solvers import solve_ode
 
     x0 = torch.ones(2, 1, dtype=torch.float64)
     errs = {}
@@ -137,7 +138,7 @@ def test_solve_ode_orders_and_directions():
 
 
 def test_solve_ode_bad_input():
-    from course_lib.sde_paths import solve_ode
+    from course_lib.solvers import solve_ode
 
     with pytest.raises(ValueError):
         solve_ode(lambda x, t: -x, torch.zeros(2, 1), [0, 1], method="rk4")

@@ -1,4 +1,4 @@
-"""course_lib.experiments: the four recipes, the NFE sweep and the denoiser-error probe."""
+"""course_lib.recipes: the four recipes, the NFE sweep and the denoiser-error probe."""
 import math
 
 import pytest
@@ -7,10 +7,10 @@ import torch
 from course_lib.data import uniform_1d
 from course_lib.device import make_generator
 from course_lib.distributions import Uniform01
-from course_lib.experiments import (RECIPE_NAMES, Recipe, denoiser_error, make_recipe, nfe_sweep, sigma_range,
+from course_lib.recipes import (RECIPE_NAMES, Recipe, denoiser_error, make_recipe, nfe_sweep, sigma_range,
                                     train_recipe)
 from course_lib.metrics import wasserstein_1d
-from course_lib.params import EDMPrecond, EpsDenoiser, ScoreDenoiser
+from course_lib.denoisers import EDMPrecond, EpsDenoiser, ScoreDenoiser
 from course_lib.processes import EDM, VE, VP, DDPMChain
 
 
@@ -29,7 +29,7 @@ def test_make_recipe_builds_the_table_columns():
 def test_steps_and_nfe():
     heun, euler = make_recipe("EDM", 1), make_recipe("VP", 1)
     assert [heun.steps_for_nfe(k) for k in (1, 3, 4, 35)] == [1, 2, 2, 18]
-    assert heun.nfe_of_steps(18) == 35 and euler.nfe_of_steps(7) == 7 and euler.steps_for_nfe(7) == 7
+    assert heun.steps_for_nfe(35) == 18 and euler.steps_for_nfe(7) == 7
 
 
 def test_prior_std():

@@ -1,11 +1,11 @@
-"""Tests for course_lib.params: conversions among eps, x0, score, v, and the network wrappers."""
+"""Tests for course_lib.denoisers: conversions among eps, x0, score, v, and the network wrappers."""
 import math
 
 import pytest
 import torch
 from torch import nn
 
-from course_lib import params as P
+from course_lib import denoisers as P
 from course_lib.device import make_generator
 from course_lib.models import TimeMLP
 from course_lib.processes import EDM, VE, VP, DDPMChain
@@ -21,19 +21,22 @@ def test_conversions_round_trip_and_tweedie():
     alpha = torch.rand(n, generator=g, dtype=torch.float64) * 0.9 + 0.05
     beta = torch.rand(n, generator=g, dtype=torch.float64) * 3 + 0.05
     x = alpha[:, None] * x0 + beta[:, None] * eps
-    torch.testing.assert_close(P.eps_to_x0(x, eps, alpha, beta), x0)
-    torch.testing.assert_close(P.x0_to_eps(x, x0, alpha, beta), eps)
-    score = P.x0_to_score(x, x0, alpha, beta)
+    C = P.convert
+    torch.testing.assert_close(C(x, eps, alpha, beta, src="eps", dst="x0"), x0)
+    torch.testing.assert_close(C(x, x0, alpha, beta, src="x0", dst="eps"), eps)
+    score = C(x, x0, alpha, beta, src="x0", dst="score")
     torch.testing.assert_close(score, -eps / beta[:, None])
-    torch.testing.assert_close(P.eps_to_score(x, eps, alpha, beta), score)
-    torch.testing.assert_close(P.score_to_eps(x, score, alpha, beta), eps)
-    torch.testing.assert_close(P.score_to_x0(x, score, alpha, beta), x0)
-    v = P.x0_to_v(x, x0, alpha, beta)
+    torch.testing.assert_close(C(x, eps, alpha, beta, src="eps", dst="score"), score)
+    torch.testing.assert_close(C(x, score, alpha, beta, src="score", dst="eps"), eps)
+    torch.testing.assert_close(C(x, score, alpha, beta, src="score", dst="x0"), x0)
+    v = C(x, x0, alpha, beta, src="x0", dst="v")
     torch.testing.assert_close(v, alpha[:, None] * eps - beta[:, None] * x0)
-    torch.testing.assert_close(P.v_to_x0(x, v, alpha, beta), x0)
-    torch.testing.assert_close(P.v_to_eps(x, v, alpha, beta), eps)
+    torch.testing.assert_close(C(x, v, alpha, beta, src="v", dst="x0"), x0)
+    torch.testing.assert_close(C(x, v, alpha, beta, src="v", dst="eps"), eps)
+    torch.testing.assert_close(C(x, eps, alpha, beta, src="eps", dst="v"), v)          # through x0
+    torch.testing.assert_close(C(x, v, alpha, beta, src="v", dst="score"), score)
     # scalar alpha, beta broadcast too
-    torch.testing.assert_close(P.eps_to_x0(x, eps, 0.5, 2.0), (x - 2 * eps) / 0.5)
+    torch.testing.assert_close(C(x, eps, 0.5, 2.0, src="eps", dst="x0"), (x - 2 * eps) / 0.5)
 
 
 def test_score_of_exact_gaussian_denoiser():
@@ -73,13 +76,11 @@ class Recorder(nn.Module):
 def test_wrappers_feed_an_order_one_condition_and_convert(proc, t, c_want):
     x = torch.randn(5, 2)
     tt = torch.full((5,), t)
-    a = proc.alpha_at(tt).float()[:, None]
-    b = proc.beta_at(tt).float()[:, None]
+    a = proc.alpha(tt).float()[:, None]
+    b = proc.beta(tt).float()[:, None]
     for cls, out_to_x0 in [
         (P.EpsDenoiser, lambda o: (x - b * o) / a),
-        (P.X0Denoiser, lambda o: o),
         (P.ScoreDenoiser, lambda o: (x + b * o) / a),
-        (P.VDenoiser, lambda o: (a * x - b * o) / (a**2 + b**2)),
     ]:
         net = Recorder(2, 0.3)
         D = cls(net, proc)
@@ -139,7 +140,7 @@ def test_bad_input():
         P.EpsDenoiser(lambda x, c: x, VP())
     with pytest.raises(TypeError, match="Process"):
         P.EpsDenoiser(net, "VP")
-    D = P.X0Denoiser(net, VP())
+    D = P.EpsDenoiser(net, VP())
     with pytest.raises(ValueError, match="column"):
         D(torch.zeros(3, 3), 0.5)  # data dimension does not match the model
     with pytest.raises(ValueError, match="shape"):
@@ -149,11 +150,11 @@ def test_bad_input():
     with pytest.raises(ValueError, match="NaN"):
         D(torch.full((3, 2), float("nan")), 0.5)
     with pytest.raises(ValueError, match="shape"):
-        P.eps_to_x0(torch.zeros(3, 2), torch.zeros(3, 1), 0.5, 0.5)
+        P.convert(torch.zeros(3, 2), torch.zeros(3, 1), 0.5, 0.5, src="eps", dst="x0")
     with pytest.raises(ValueError, match="shape"):
-        P.eps_to_x0(torch.zeros(3, 2), torch.zeros(3, 2), torch.ones(4), 0.5)
+        P.convert(torch.zeros(3, 2), torch.zeros(3, 2), torch.ones(4), 0.5, src="eps", dst="x0")
     with pytest.raises(TypeError):
-        P.x0_to_score(torch.zeros(3, 2), torch.zeros(3, 2), "a", 0.5)
+        P.convert(torch.zeros(3, 2), torch.zeros(3, 2), "a", 0.5, src="x0", dst="score")
     with pytest.raises(ValueError, match="sigma_data"):
         P.EDMPrecond(net, sigma_data=0.0)
     with pytest.raises(TypeError, match="callable"):
