@@ -28,13 +28,14 @@ CASES = [(1, 64), (2, 64), (2, 128)]          # (data dimension, network width)
 
 def time_case(dim: int, hidden: int, steps: int) -> float:
     """Seconds per training step of one ``fit_toy_ddpm`` run (after a short warm-up run)."""
-    from course_lib import data
     from course_lib.device import make_generator
+    from course_lib.distributions import CircleMixture, Gaussian
     from course_lib.processes import DDPMChain
     from course_lib.recipes import fit_toy_ddpm
 
     chain = DDPMChain("linear", 100)
-    x = data.gaussian_1d(200_000, make_generator(0)) if dim == 1 else data.two_circles_sample(200_000, make_generator(0))
+    law = Gaussian(5.0, 2.0) if dim == 1 else CircleMixture.two_circles()
+    x = law.sample(200_000, make_generator(0))
     fit_toy_ddpm(x, chain, hidden=hidden, steps=20, seed=0, device="cpu")
     t0 = time.perf_counter()
     fit_toy_ddpm(x, chain, hidden=hidden, steps=steps, seed=0, device="cpu")

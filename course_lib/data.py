@@ -9,13 +9,14 @@ Move the result with ``.to(device)``.
 name                d    what
 ==================  ===  ==========================================================
 two_circles         2    the 20 fixed training points of the two-circles example
-two_circles_sample  2    i.i.d. points uniform on the same two circles
 swiss_roll          2    2D swiss roll (scaled by 1/10, as in the swiss-roll tutorial)
 torus               3    points uniform on the surface of a torus
-gaussian_1d         1    N(mean, std^2), by default N(5, 2^2)
-uniform_1d          1    U[0, 1]
 digits              64   scikit-learn's 8x8 digit images, scaled to [-1, 1]
 ==================  ===  ==========================================================
+
+Samples of the toy *laws* (a Gaussian, U[0, 1], points on two circles) come from their one home,
+:mod:`course_lib.distributions` (e.g. ``Uniform01().sample(n, generator)``), which also knows their
+exact denoisers.
 """
 from __future__ import annotations
 
@@ -28,11 +29,8 @@ from .device import rand, randn
 
 __all__ = [
     "two_circles",
-    "two_circles_sample",
     "swiss_roll",
     "torus",
-    "gaussian_1d",
-    "uniform_1d",
     "digits",
 ]
 
@@ -57,19 +55,6 @@ def two_circles(n_per_circle: int = 10, radius: float = 0.5, offset: float = 0.7
     return torch.cat([ring + centres[0], ring + centres[1]]).float()
 
 
-def two_circles_sample(
-    n: int, generator: torch.Generator | None = None, radius: float = 0.5, offset: float = 0.7
-) -> torch.Tensor:
-    """``n`` i.i.d. points uniform on the two circles of :func:`two_circles` (each circle w.p. 1/2)."""
-    n = check_positive_int("n", n)
-    check_generator(generator)
-    radius = check_positive_float("radius", radius)
-    offset = check_real("offset", offset)
-    u = rand((n, 2), generator=generator)
-    angles = 2 * math.pi * u[:, 0]
-    which = (u[:, 1] < 0.5).long()
-    ring = radius * torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)
-    return ring + _centres(offset).to(u.device)[which]
 
 
 def swiss_roll(n: int, generator: torch.Generator | None = None, noise: float = 0.01) -> torch.Tensor:
@@ -114,22 +99,8 @@ def torus(n: int, generator: torch.Generator | None = None, R: float = 1.0, r: f
     return torch.stack([ring * torch.cos(u), ring * torch.sin(u), r * torch.sin(v)], dim=1)
 
 
-def gaussian_1d(
-    n: int, generator: torch.Generator | None = None, mean: float = 5.0, std: float = 2.0
-) -> torch.Tensor:
-    """``n`` draws from N(mean, std^2) as an (n, 1) tensor (default N(5, 2^2))."""
-    n = check_positive_int("n", n)
-    check_generator(generator)
-    mean = check_real("mean", mean)
-    std = check_positive_float("std", std)
-    return mean + std * randn((n, 1), generator=generator)
 
 
-def uniform_1d(n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-    """``n`` draws from U[0, 1] as an (n, 1) tensor."""
-    n = check_positive_int("n", n)
-    check_generator(generator)
-    return rand((n, 1), generator=generator)
 
 
 def digits(normalise: bool = True) -> torch.Tensor:

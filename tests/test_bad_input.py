@@ -359,13 +359,9 @@ def _specs(ctx) -> list[Spec]:
     # -- data --------------------------------------------------------------------------------
     add(Spec("data.two_circles", data.two_circles, args=[("n_per_circle", 4, "int"), ("radius", 0.5, "pos"),
                                                           ("offset", 0.7, "real")]))
-    for name, extra_args in (("two_circles_sample", [("radius", 0.5, "pos"), ("offset", 0.7, "real")]),
-                             ("swiss_roll", [("noise", 0.01, "nonneg")]),
-                             ("torus", [("R", 1.0, "pos"), ("r", 0.4, "pos")]),
-                             ("gaussian_1d", [("mean", 5.0, "real"), ("std", 2.0, "pos")]), ("uniform_1d", [])):
+    for name, extra_args in (("swiss_roll", [("noise", 0.01, "nonneg")]),
+                             ("torus", [("R", 1.0, "pos"), ("r", 0.4, "pos")])):
         add(Spec(f"data.{name}", getattr(data, name), args=[("n", 10, "int"), ("generator", g, "gen")] + extra_args))
-    next(s for s in specs if s.key == "data.gaussian_1d").extra = [
-        ("gaussian_1d(n=np.int64, mean=np.float32) is accepted", lambda: data.gaussian_1d(np.int64(5), g, np.float32(1.0)), (), "ok")]
     add(Spec("data.digits", data.digits, args=[("normalise", True, "bool")]))
     # -- schedules -----------------------------------------------------------------------------
     add(Spec("schedules.step_variances", schedules.step_variances, args=[("name", "linear", "choice"), ("N", 10, "int")],
@@ -477,12 +473,12 @@ def _specs(ctx) -> list[Spec]:
                                                                              ("n_projections", 8, "int"), ("generator", g, "gen")]))
     add(Spec("metrics.moments", metrics.moments, args=[("x", x, "points1")]))
     add(Spec("metrics.noise_floor", metrics.noise_floor,
-             args=[("metric", metrics.wasserstein_1d, "callable"), ("sampler", lambda n, gen: data.uniform_1d(n, gen), "callable"),
+             args=[("metric", metrics.wasserstein_1d, "callable"), ("sampler", lambda n, gen: data.swiss_roll(n, gen)[:, :1], "callable"),
                    ("n", 20, "int"), ("repeats", 2, "int"), ("generator", g, "gen")]))
     add(Spec("metrics.batch_mean", metrics.batch_mean,
              args=[("metric", metrics.wasserstein_1d, "callable"), ("x", x1, "points_d"),
-                   ("sampler", lambda n, gen: data.uniform_1d(n, gen), "callable"), ("n", 10, "int"), ("generator", g, "gen")],
-             extra=[("batch_mean(metric returns NaN)", lambda: metrics.batch_mean(lambda a, b: NAN, x1, data.uniform_1d, 10),
+                   ("sampler", lambda n, gen: data.swiss_roll(n, gen)[:, :1], "callable"), ("n", 10, "int"), ("generator", g, "gen")],
+             extra=[("batch_mean(metric returns NaN)", lambda: metrics.batch_mean(lambda a, b: NAN, x1, lambda n, gen: data.swiss_roll(n, gen)[:, :1], 10),
                      ("metric",), "raise")]))
     # -- models ------------------------------------------------------------------------------------
     mlp = models.MLP(2, hidden=8, depth=1)
@@ -975,8 +971,8 @@ def test_numpy_scalars_are_accepted_like_python_numbers():
         (lambda v: float(vp.alpha(v)), 0.5, np.float32(0.5)),
         (lambda v: float(vp.alpha(v)), 0.5, np.float64(0.5)),
         (lambda v: float(chain.alpha(v)), 3, np.int64(3)),
-        (lambda v: data.gaussian_1d(v, course_lib.make_generator(0)).shape, 5, np.int64(5)),
-        (lambda v: float(data.gaussian_1d(4, course_lib.make_generator(0), mean=v).sum()), 1.0, np.float32(1.0)),
+        (lambda v: data.swiss_roll(v, course_lib.make_generator(0)).shape, 5, np.int64(5)),
+        (lambda v: float(data.torus(4, course_lib.make_generator(0), R=v).sum()), 1.0, np.float32(1.0)),
         (lambda v: P.VP(beta_min=v).beta_min, 0.5, np.float64(0.5)),
         (lambda v: grids.edm_sigmas(v, 0.002, 80.0).tolist(), 5, np.int64(5)),
         (lambda v: P.DDPMChain("linear", v).N, 10, np.int32(10)),

@@ -6,6 +6,7 @@ import torch
 
 from course_lib import data
 from course_lib.device import make_generator
+from course_lib.distributions import CircleMixture, Gaussian, Uniform01
 
 
 def test_two_circles_is_the_fixed_twenty_point_set():
@@ -26,15 +27,15 @@ def test_two_circles_options_and_sample():
     x = data.two_circles(n_per_circle=4, radius=1.0, offset=2.0)
     assert x.shape == (8, 2)
     assert torch.allclose(x[:4].mean(0), torch.tensor([2.0, 2.0]), atol=1e-6)
-    s = data.two_circles_sample(4000, make_generator(0))
+    s = CircleMixture.two_circles().sample(4000, make_generator(0))   # the law of the 20 points
     c = torch.where((s.sum(1) > 0)[:, None], torch.tensor([0.7, 0.7]), torch.tensor([-0.7, -0.7]))
     assert torch.allclose((s - c).norm(dim=1), torch.full((4000,), 0.5), atol=1e-5)
     assert abs((s.sum(1) > 0).float().mean().item() - 0.5) < 0.05  # 5 sigma of a fair coin at n=4000 is 0.04
     assert abs(s.mean().item()) < 0.05
 
 
-SETS = {"two_circles": data.two_circles_sample, "swiss_roll": data.swiss_roll, "torus": data.torus,
-        "gaussian_1d": data.gaussian_1d, "uniform_1d": data.uniform_1d}
+SETS = {"two_circles": CircleMixture.two_circles().sample, "swiss_roll": data.swiss_roll, "torus": data.torus,
+        "gaussian": Gaussian(5.0, 2.0).sample, "uniform": Uniform01().sample}
 
 
 @pytest.mark.parametrize("name", sorted(SETS))
@@ -51,8 +52,6 @@ def test_dimensions():
     g = make_generator(0)
     assert data.swiss_roll(10, g).shape == (10, 2)
     assert data.torus(10, g).shape == (10, 3)
-    assert data.gaussian_1d(10, g).shape == (10, 1)
-    assert data.uniform_1d(10, g).shape == (10, 1)
 
 
 def test_curves_without_noise_lie_on_their_curves():
@@ -78,9 +77,9 @@ def test_torus_on_surface_and_uniform_by_area():
 
 def test_gaussian_and_uniform_moments():
     g = make_generator(0)
-    x = data.gaussian_1d(40000, g)
+    x = Gaussian(5.0, 2.0).sample(40000, g)
     assert abs(x.mean().item() - 5.0) < 0.04 and abs(x.std().item() - 2.0) < 0.04
-    u = data.uniform_1d(40000, g)
+    u = Uniform01().sample(40000, g)
     assert u.min() >= 0 and u.max() < 1
     assert abs(u.mean().item() - 0.5) < 0.01 and abs(u.var().item() - 1 / 12) < 0.003
 
@@ -108,8 +107,6 @@ def test_bad_input():
         data.swiss_roll(10, g, noise=-0.1)
     with pytest.raises(ValueError, match="smaller than R"):
         data.torus(10, g, R=1.0, r=1.5)
-    with pytest.raises(ValueError, match="std"):
-        data.gaussian_1d(10, g, std=0.0)
     with pytest.raises(ValueError, match="n_per_circle"):
         data.two_circles(n_per_circle=0)
     with pytest.raises(ValueError, match="radius"):

@@ -4,9 +4,8 @@ import math
 import pytest
 import torch
 
-from course_lib.data import uniform_1d
-from course_lib.device import make_generator
 from course_lib.distributions import Uniform01
+from course_lib.device import make_generator
 from course_lib.recipes import (RECIPE_NAMES, Recipe, denoiser_error, make_recipe, nfe_sweep, sigma_range,
                                     train_recipe)
 from course_lib.metrics import wasserstein_1d
@@ -40,7 +39,7 @@ def test_prior_std():
 
 def test_sweep_with_exact_denoisers_counts_nfe_and_converges():
     recipes = {name: make_recipe(name, 1, hidden=8, depth=1) for name in RECIPE_NAMES}
-    ref = uniform_1d(4000, make_generator(1))
+    ref = Uniform01().sample(4000, make_generator(1))
     exact = {k: Uniform01().denoiser_for(r.process) for k, r in recipes.items()}
     res = nfe_sweep(recipes, lambda x: wasserstein_1d(x, ref), [3, 63], n=4000, seed=0, denoisers=exact,
                     keep_samples=True)
@@ -62,7 +61,7 @@ def test_sweep_same_noise_gives_same_result():
 def test_train_recipe_replaces_model_by_ema():
     r = make_recipe("EDM", 1, hidden=8, depth=1)
     net_before = r.model
-    res = train_recipe(r, uniform_1d(256, make_generator(0)), steps=5, batch_size=32, ema_decay=0.9, progress=False,
+    res = train_recipe(r, Uniform01().sample(256, make_generator(0)), steps=5, batch_size=32, ema_decay=0.9, progress=False,
                        device="cpu")
     assert r.model is res.ema and r.model is not net_before and len(res.losses) == 5
 
@@ -98,7 +97,7 @@ def test_bad_input():
     with pytest.raises(TypeError):
         nfe_sweep({"EDM": r}, "w1", [3])
     with pytest.raises(TypeError):
-        train_recipe("EDM", uniform_1d(10))
+        train_recipe("EDM", Uniform01().sample(10))
     with pytest.raises(ValueError):
         denoiser_error(r, Uniform01(), [100.0])          # above EDM's sigma_max = 80
     with pytest.raises(ValueError):
