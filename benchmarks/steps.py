@@ -45,10 +45,11 @@ def _imports():
     from course_lib.distributions import GaussianMixture
     from course_lib.models import TimeMLP
     from course_lib.processes import DDPMChain, EDM, VP
-    mods = [importlib.import_module(m) for m in ("course_lib.denoisers", "course_lib.params")
-            if importlib.util.find_spec(m) is not None]
-    EpsDenoiser = next(getattr(m, "EpsDenoiser") for m in mods if hasattr(m, "EpsDenoiser"))
-    EDMPrecond = next(getattr(m, "EDMPrecond") for m in mods if hasattr(m, "EDMPrecond"))
+    import course_lib
+    here = os.path.dirname(course_lib.__file__)    # look in this checkout only (an editable install can see others)
+    wrappers = importlib.import_module("course_lib.denoisers" if os.path.exists(os.path.join(here, "denoisers.py"))
+                                       else "course_lib.params")
+    EpsDenoiser, EDMPrecond = wrappers.EpsDenoiser, wrappers.EDMPrecond
     return samplers, make_generator, GaussianMixture, TimeMLP, DDPMChain, EDM, VP, EpsDenoiser, EDMPrecond
 
 
