@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
-import os
 import platform
-import statistics
-import subprocess
-import sys
 import time
+
+from _checkouts import interleaved
 
 CASES = [(1, 64), (2, 64), (2, 128)]          # (data dimension, network width)
 
@@ -42,20 +39,6 @@ def time_case(dim: int, hidden: int, steps: int) -> float:
     return (time.perf_counter() - t0) / steps
 
 
-def time_in(checkout: str | None, steps: int) -> list[float]:
-    """One timing per case, in a fresh interpreter importing ``course_lib`` from ``checkout``."""
-    root = os.path.abspath(checkout if checkout is not None else os.path.join(os.path.dirname(__file__), ".."))
-    env = dict(os.environ, COURSE_QUIET="1", PYTHONPATH=root)
-    code = (f"import json, sys; sys.path.insert(1, {os.path.dirname(os.path.abspath(__file__))!r}); "
-            f"import course_lib, training as b; "
-            f"print(json.dumps([course_lib.__file__, [b.time_case(d, h, {steps}) for d, h in b.CASES]]))")
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, check=True, capture_output=True, text=True)
-    where, times = json.loads(out.stdout.strip().splitlines()[-1])
-    if not os.path.abspath(where).startswith(root):
-        raise RuntimeError(f"expected course_lib from {root}, imported {where}")
-    return times
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=300)
@@ -65,12 +48,7 @@ def main() -> None:
     args = ap.parse_args()
     import torch
 
-    runs: dict[str, list[list[float]]] = {"this": [], "other": []}
-    for _ in range(args.repeats):
-        runs["this"].append(time_in(None, args.steps))
-        if args.compare:
-            runs["other"].append(time_in(args.compare, args.steps))
-    med = {key: [1e3 * statistics.median(r[i] for r in rs) for i in range(len(CASES))] for key, rs in runs.items() if rs}
+    med = interleaved("training", f"[b.time_case(d, h, {args.steps}) for d, h in b.CASES]", args.repeats, args.compare)
 
     lines = [
         "# Training benchmark: milliseconds per step of `fit_toy_ddpm`",
