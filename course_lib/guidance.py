@@ -19,12 +19,11 @@ import inspect
 import torch
 from torch import nn
 
-from ._checks import (check_labels, check_points, check_positive_float, check_positive_int, check_probability,
-                      check_signature)
+from ._checks import (as_column, as_tensor, check_labels, check_points, check_positive_float, check_positive_int,
+                      check_probability, check_signature)
+from .denoisers import EDMPrecond
 from .device import rand
 from .losses import edm_loss
-from .denoisers import EDMPrecond
-from ._checks import as_column, as_tensor
 
 __all__ = ["ClassEDMPrecond", "pack_labels", "unpack_labels", "class_edm_loss", "guided_denoiser"]
 
@@ -132,34 +131,28 @@ def guided_denoiser(model: Callable, y, w: float) -> Callable:
     y = check_labels("y", y, num_classes=K)
     null_label = K if K is not None else int(y.max()) + 1     # the "no class" label
 
-    def D(x, t):
-        check_points("x", x)
+    def guide(call, x, t):
+        # eq-cfg with one batch of 2n: ``call`` is the model, checked or not
         n = x.shape[0]
         yy = y.to(x.device).expand(n) if y.numel() == 1 else y.to(x.device)
         if yy.shape != (n,):
             raise ValueError(f"y must hold one label or {n} labels (one per point), got {y.numel()}")
-        t = as_tensor("t", t).to(x.device)
         if w == 0:
-            return model(x, t, None)
+            return call(x, t, None)
         null = torch.full_like(yy, null_label)
         tt = t.expand(n) if t.ndim == 0 else t
-        both = model(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([null, yy]))
+        both = call(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([null, yy]))
         d_none, d_cond = both[:n], both[n:]
         return d_none + w * (d_cond - d_none)
+
+    def D(x, t):
+        check_points("x", x)
+        return guide(model, x, as_tensor("t", t).to(x.device))
 
     fast = getattr(model, "_unchecked_labels", None)
     if fast is not None:       # a ClassEDMPrecond: the samplers' loop skips the per-call checks
         def unchecked(x, t):
-            n = x.shape[0]
-            yy = y.to(x.device).expand(n) if y.numel() == 1 else y.to(x.device)
-            if yy.shape != (n,):
-                raise ValueError(f"y must hold one label or {n} labels (one per point), got {y.numel()}")
-            if w == 0:
-                return fast(x, t, None)
-            null = torch.full_like(yy, null_label)
-            both = fast(torch.cat([x, x]), torch.cat([t, t]), torch.cat([null, yy]))
-            d_none, d_cond = both[:n], both[n:]
-            return d_none + w * (d_cond - d_none)
+            return guide(fast, x, t)
 
         D._unchecked = unchecked
     return D
