@@ -7,8 +7,9 @@ import math
 import torch
 from torch import nn
 
-from ._checks import (check_choice, check_generator, check_points, check_positive_float, check_probability,
+from ._checks import (as_column, check_choice, check_generator, check_points, check_positive_float, check_probability,
                       check_real, check_same_process, check_signature)
+from .denoisers import NetDenoiser
 from .device import rand, randn
 from .processes import DDPMChain, Process
 
@@ -45,6 +46,16 @@ def _eps_hat(model: nn.Module, x: torch.Tensor, t: torch.Tensor, process) -> tor
     return model(x, process.condition(t).to(dtype=x.dtype, device=x.device))
 
 
+def _eps_hat_unchecked(model, x, t, alpha, beta, process) -> torch.Tensor:
+    """:func:`_eps_hat` for checked inputs: t of shape (n,) in the process's range, alpha and beta
+    its columns (n, 1) (computed once by the loss, for x_t and for the network wrapper alike)."""
+    if isinstance(model, NetDenoiser):
+        return model._denoise(x, t, alpha, beta)[1]
+    if hasattr(model, "eps"):
+        return model.eps(x, t)
+    return model(x, process._condition(t).to(dtype=x.dtype, device=x.device))
+
+
 def _check_model_input(model, x0, generator, n_args=2, expected="(x, t)", process=None):
     if not isinstance(model, nn.Module) and not callable(model):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -71,13 +82,18 @@ def ddpm_eps_loss(chain: DDPMChain):
 
     def loss(model: nn.Module, x0: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         _check_model_input(model, x0, generator, process=chain)
+        return unchecked(model, x0, generator)
+
+    def unchecked(model, x0, generator):
         n = x0.shape[0]
         u = rand((n,), generator=generator, device=x0.device, dtype=torch.float64)
         k = torch.clamp(torch.floor(u * chain.N) + 1, max=chain.N).to(x0.dtype)  # uniform on 1..N
         eps = randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype)
-        x_k = chain.marginal(x0, k, eps)
-        return ((_eps_hat(model, x_k, k, chain) - eps) ** 2).sum(dim=1).mean()
+        alpha_k, beta_k = (as_column(v, x0) for v in chain._alpha_beta(k))
+        x_k = alpha_k * x0 + beta_k * eps                                          # chain.marginal, once
+        return ((_eps_hat_unchecked(model, x_k, k, alpha_k, beta_k, chain) - eps) ** 2).sum(dim=1).mean()
 
+    loss.unchecked = unchecked
     return loss
 
 
@@ -103,12 +119,16 @@ def dsm_loss(process: Process, weighting="eps", t_min: float = 1e-3):
 
     def loss(model: nn.Module, x0: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         _check_model_input(model, x0, generator, process=process)
+        return unchecked(model, x0, generator)
+
+    def unchecked(model, x0, generator):
         n = x0.shape[0]
         u = rand((n,), generator=generator, device=x0.device, dtype=x0.dtype)
         t = t_min + (process.T - t_min) * u
         eps = randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype)
-        x_t = process.marginal(x0, t, eps)
-        err = ((_eps_hat(model, x_t, t, process) - eps) ** 2).sum(dim=1)
+        alpha, beta = (as_column(v, x0) for v in process._alpha_beta(t))
+        x_t = alpha * x0 + beta * eps                                              # process.marginal, once
+        err = ((_eps_hat_unchecked(model, x_t, t, alpha, beta, process) - eps) ** 2).sum(dim=1)
         if weighting == "eps":
             w = torch.ones_like(t)
         elif weighting == "likelihood":
@@ -121,6 +141,8 @@ def dsm_loss(process: Process, weighting="eps", t_min: float = 1e-3):
                 raise ValueError("weighting(t) must return finite values >= 0, got NaN, inf or negative ones")
             w = lam / process.beta(t) ** 2
         return (w.to(err.dtype) * err).mean()
+
+    loss.unchecked = unchecked
 
     return loss
 
@@ -140,6 +162,9 @@ def edm_loss(P_mean: float = -1.2, P_std: float = 1.2, sigma_data: float = 0.5):
 
     def loss(model: nn.Module, x0: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         _check_model_input(model, x0, generator)
+        return unchecked(model, x0, generator)
+
+    def unchecked(model, x0, generator):
         n = x0.shape[0]
         sigma = torch.exp(P_mean + P_std * randn((n,), generator=generator, device=x0.device, dtype=x0.dtype))
         eps = randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype)
@@ -148,11 +173,15 @@ def edm_loss(P_mean: float = -1.2, P_std: float = 1.2, sigma_data: float = 0.5):
             # x_t = s(t) (x0 + sigma eps) at the time t with sigma(t) = sigma (for EDM: s = 1, t = sigma)
             sigma = sigma.clamp(max=float(proc.sigma(proc.T)))
             t = proc._t_of_sigma(sigma).clamp(max=proc.T)
-            x = proc._alpha(t)[:, None] * (x0 + sigma[:, None] * eps)
+            alpha, beta = (as_column(v, x0) for v in proc._alpha_beta(t))
+            x = alpha * (x0 + sigma[:, None] * eps)
+            x0_hat = (model._denoise(x, t, alpha, beta)[0] if isinstance(model, NetDenoiser) else model(x, t))
         else:   # a bare denoiser D(x, sigma): the time is sigma
             t = sigma
             x = x0 + sigma[:, None] * eps
+            x0_hat = model(x, t)
         lam = (sigma**2 + sigma_data**2) / (sigma * sigma_data) ** 2
-        return (lam * ((model(x, t) - x0) ** 2).sum(dim=1)).mean()
+        return (lam * ((x0_hat - x0) ** 2).sum(dim=1)).mean()
 
+    loss.unchecked = unchecked
     return loss

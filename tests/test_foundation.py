@@ -101,10 +101,30 @@ def test_large_batches_are_evaluated_in_chunks_with_the_same_result():
     h = torch.randn(2500, 3)
     seen = []
     seq = torch.nn.Sequential(torch.nn.Linear(3, 2))
-    seq.register_forward_hook(lambda m, i, o: seen.append(i[0].shape[0]))
+    seq[0].register_forward_hook(lambda m, i, o: seen.append(i[0].shape[0]))
     with torch.no_grad():
         models._evaluate(seq, h, 4096)
     assert seen == [1024, 1024, 452]
+
+
+def test_inference_with_in_place_activations_is_bitwise_the_same():
+    # without autograd the activations overwrite the Linear layers' outputs: the same numbers,
+    # and the input is left alone (also when the first layer is an activation)
+    torch.manual_seed(0)
+    x, c = torch.randn(3000, 2), torch.rand(3000)
+    for net, call in ((TimeMLP(2, hidden=32, depth=3), lambda m: m(x, c)), (MLP(2, hidden=32, depth=2), lambda m: m(x))):
+        with torch.no_grad():
+            fast = call(net)
+            plain = torch.cat([net.net(h) for h in ([torch.cat([x, c[:, None], sinusoidal_features(c, 16)], 1)]
+                                                    if isinstance(net, TimeMLP) else [x])])
+        assert torch.equal(fast, plain)
+    seq = torch.nn.Sequential(torch.nn.SiLU(), torch.nn.Linear(2, 4), torch.nn.SiLU(), torch.nn.Linear(4, 2))
+    h = torch.randn(10, 2)
+    before = h.clone()
+    with torch.no_grad():
+        out = models._evaluate(seq, h, 4)
+        assert torch.equal(out, seq(h))
+    assert torch.equal(h, before)
 
 
 def test_sinusoidal_features_distinguish_times():

@@ -142,3 +142,80 @@ def test_bad_input():
         ddpm_eps_loss(chain)(model, torch.full((4, 2), float("nan")), None)
     with pytest.raises(TypeError, match="generator"):
         ddpm_eps_loss(chain)(model, torch.zeros(4, 2), 5)
+
+
+def _unchecked_cases():
+    chain, vp, ve, edm = DDPMChain("linear", 50), VP(), VE(), EDM()
+    net = lambda: TimeMLP(2, hidden=16, depth=2)
+    ref = lambda kind, proc, **kw: (lambda m, x0, g: _reference_loss(kind, proc, m, x0, g, **kw))
+    w = lambda t: 1 + t
+    return [
+        ("ddpm, EpsDenoiser", ddpm_eps_loss(chain), EpsDenoiser(net(), chain), ref("ddpm", chain)),
+        ("ddpm, bare network", ddpm_eps_loss(chain), net(), ref("ddpm", chain)),
+        ("ddpm, exact (has .eps)", ddpm_eps_loss(chain), ExactGaussian(chain, 1.0), ref("ddpm", chain)),
+        ("dsm eps, VP", dsm_loss(vp), EpsDenoiser(net(), vp), ref("dsm", vp)),
+        ("dsm likelihood, VE score", dsm_loss(ve, weighting="likelihood"), ScoreDenoiser(net(), ve),
+         ref("dsm", ve, weighting="likelihood")),
+        ("dsm callable, bare network", dsm_loss(vp, weighting=w), net(), ref("dsm", vp, weighting=w)),
+        ("edm, EDMPrecond", edm_loss(), EDMPrecond(net(), process=edm), ref("edm", edm)),
+        ("edm, EDMPrecond on VP", edm_loss(), EDMPrecond(net(), process=vp), ref("edm", vp)),
+        ("edm, bare denoiser", edm_loss(), lambda x, sigma: x / (1 + sigma[:, None] ** 2), ref("edm", None)),
+    ]
+
+
+def _reference_loss(kind, process, model, x0, g, weighting="eps"):
+    """The losses written with the public, checked calls (process.marginal, model.eps / model(x, t)),
+    drawing the same random numbers in the same order."""
+    from course_lib.device import rand, randn
+    n = x0.shape[0]
+    eps_hat = lambda x, t: model.eps(x, t) if hasattr(model, "eps") else model(x, process.condition(t).to(x.dtype))
+    if kind == "ddpm":
+        u = rand((n,), generator=g, dtype=torch.float64)
+        k = torch.clamp(torch.floor(u * process.N) + 1, max=process.N).to(x0.dtype)
+        eps = randn(x0.shape, generator=g)
+        return ((eps_hat(process.marginal(x0, k, eps), k) - eps) ** 2).sum(dim=1).mean()
+    if kind == "dsm":
+        t = 1e-3 + (process.T - 1e-3) * rand((n,), generator=g)
+        eps = randn(x0.shape, generator=g)
+        err = ((eps_hat(process.marginal(x0, t, eps), t) - eps) ** 2).sum(dim=1)
+        w = (torch.ones_like(t) if weighting == "eps" else process.g2(t) / process.beta(t) ** 2
+             if weighting == "likelihood" else weighting(t) / process.beta(t) ** 2)
+        return (w.to(err.dtype) * err).mean()
+    sigma = torch.exp(-1.2 + 1.2 * randn((n,), generator=g))
+    eps = randn(x0.shape, generator=g)
+    if process is None:
+        return ((sigma**2 + 0.25) / (sigma * 0.5) ** 2 * ((model(x0 + sigma[:, None] * eps, sigma) - x0) ** 2).sum(dim=1)).mean()
+    sigma = sigma.clamp(max=float(process.sigma(process.T)))
+    t = process.t_of_sigma(sigma).clamp(max=process.T)
+    x = process.alpha(t)[:, None] * (x0 + sigma[:, None] * eps)
+    return ((sigma**2 + 0.25) / (sigma * 0.5) ** 2 * ((model(x, t) - x0) ** 2).sum(dim=1)).mean()
+
+
+@pytest.mark.parametrize("case", range(9))
+def test_losses_match_their_definition_with_public_calls(case):
+    # the losses compute alpha, beta once and call the wrappers' unchecked path (train() calls
+    # ``loss.unchecked`` after its first, checked, step): bitwise the same value and gradients as the
+    # loss written with the public calls
+    torch.manual_seed(0)
+    name, loss, model, ref = _unchecked_cases()[case]
+    x0 = torch.randn(64, 2)
+    for fn in (loss, loss.unchecked):
+        values, grads = [], []
+        for f in (fn, ref):
+            if isinstance(model, nn.Module):
+                model.zero_grad()
+            v = f(model, x0, make_generator(3))
+            if isinstance(model, nn.Module) and any(p.requires_grad for p in model.parameters()):
+                v.backward()
+                grads.append([p.grad.clone() for p in model.parameters()])
+            values.append(v.detach())
+        assert torch.equal(values[0], values[1]), name
+        if grads:
+            assert all(torch.equal(a, b) for a, b in zip(*grads)), name
+
+
+def test_train_checks_the_first_step_with_the_checked_loss():
+    chain = DDPMChain("linear", 50)
+    wrong = EpsDenoiser(TimeMLP(2, hidden=8, depth=1), DDPMChain("cosine", 50))   # another process
+    with pytest.raises(ValueError, match="process"):
+        train(wrong, ddpm_eps_loss(chain), torch.randn(100, 2), steps=3, device="cpu")
