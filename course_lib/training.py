@@ -60,7 +60,9 @@ def train(
 ) -> TrainResult:
     """Train ``model`` with AdamW on mini-batches of ``data`` drawn with replacement.
 
-    Each step draws a batch x0 from ``data`` and minimises ``loss_fn(model, x0, generator)``.
+    Each step draws a batch x0 from ``data`` and minimises ``loss_fn(model, x0, generator)``; the
+    first step calls ``loss_fn`` itself (its input checks run once), later steps its unchecked twin
+    ``loss_fn.unchecked`` when it has one (the course's losses do: the same value, without the checks).
     The learning rate decays with a cosine schedule from ``lr`` to ``final_lr * lr`` (0.1 by
     default; 0 lets the last steps settle the fine detail of the model, e.g. sharp edges). With ``ema_decay``
     (e.g. 0.999) an exponential moving average of the weights is kept and returned as ``ema``.
