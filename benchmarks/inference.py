@@ -6,8 +6,8 @@ Times ``TimeMLP(dim=2, hidden=h, depth=3)`` on n points under ``torch.no_grad()`
 does, N times per sample), for widths 64, 128 and 256: ``net.net(h)`` in one pass, the same in
 cache-sized chunks of rows, and the evaluation that ``TimeMLP.forward`` uses (``models._evaluate``:
 chunks, and activations computed in place on the Linear layers' fresh outputs; bitwise the same
-numbers). All three on the same precomputed input (points, condition and its sinusoidal features). Reports the median over ``repeats``
-runs of 10 evaluations each, and the thread count.
+numbers). All three on the same precomputed input (points, condition and its sinusoidal
+features). Reports the median over ``repeats`` runs of 10 evaluations each, and the thread count.
 """
 from __future__ import annotations
 
@@ -62,11 +62,10 @@ def main() -> None:
         h = torch.cat([x, c[:, None], sinusoidal_features(c, net.n_features)], dim=1)
         rows = max(1024, models._CHUNK_ELEMENTS // hidden)
         with torch.no_grad():
-            assert torch.equal(net(x, c), torch.cat([net.net(part) for part in h.split(rows)]))
-            assert torch.equal(models._evaluate(net.net, h, hidden), net(x, c))
-            one, chunks, lib = median_seconds([lambda: net.net(h),
-                                               lambda: torch.cat([net.net(part) for part in h.split(rows)]),
-                                               lambda: models._evaluate(net.net, h, hidden)], args.repeats)
+            chunked = lambda: torch.cat([net.net(part) for part in h.split(rows)])
+            library = lambda: models._evaluate(net.net, h, hidden)
+            assert torch.equal(library(), chunked()) and torch.equal(library(), net(x, c))
+            one, chunks, lib = median_seconds([lambda: net.net(h), chunked, library], args.repeats)
         lines.append(f"| {hidden} | {1e3 * one:.1f} | {1e3 * chunks:.1f} | {1e3 * lib:.1f} | {one / lib:.2f}x |")
         print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"

@@ -39,16 +39,10 @@ def one_shot_loss(alpha: float, *, target: str = "x0"):
     return loss
 
 
-def _eps_hat(model: nn.Module, x: torch.Tensor, t: torch.Tensor, process) -> torch.Tensor:
-    """eps_hat from a wrapper (``model.eps``) or, for a bare network, its output at c = condition(t)."""
-    if hasattr(model, "eps"):
-        return model.eps(x, t)
-    return model(x, process.condition(t).to(dtype=x.dtype, device=x.device))
-
-
 def _eps_hat_unchecked(model, x, t, alpha, beta, process) -> torch.Tensor:
-    """:func:`_eps_hat` for checked inputs: t of shape (n,) in the process's range, alpha and beta
-    its columns (n, 1) (computed once by the loss, for x_t and for the network wrapper alike)."""
+    """eps_hat from a wrapper, an object with ``.eps``, or a bare network (its output at c = condition(t)),
+    for checked inputs: t of shape (n,) in the process's range, alpha and beta its columns (n, 1)
+    (computed once by the loss, for x_t and for the network wrapper alike)."""
     if isinstance(model, NetDenoiser):
         return model._denoise(x, t, alpha, beta)[1]
     if hasattr(model, "eps"):

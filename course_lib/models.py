@@ -30,7 +30,8 @@ def _evaluate(net: nn.Sequential, h: torch.Tensor, hidden: int) -> torch.Tensor:
     CPU, in chunks of rows.
 
     Same result, bitwise, but a 100,000 x 128 activation no longer spills out of the cache and no
-    activation is allocated twice: 2-3x faster (``benchmarks/inference.py``).
+    activation is allocated twice: 1.1x faster than one pass at width 64, 1.7-1.9x at 128-256
+    (``benchmarks/inference.py``).
     """
     if torch.is_grad_enabled():
         return net(h)
