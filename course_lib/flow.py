@@ -14,7 +14,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import as_column, check_flow_time, check_matching_points, check_positive_int
+from ._checks import as_column, check_flow_time, check_matching_points, check_positive_int, check_seed
 from .device import rand, randn
 from .recipes import Recipe
 from .losses import _check_model_input
@@ -136,12 +136,16 @@ def fm_euler(denoiser: Callable, x: torch.Tensor, grid: Grid, *, generator=None,
     return run.finish(x)
 
 
-def make_fm_recipe(dim: int, *, hidden: int = 64, depth: int = 3, n_features: int = 16) -> Recipe:
+def make_fm_recipe(dim: int, *, hidden: int = 64, depth: int = 3, n_features: int = 16, seed: int = 0) -> Recipe:
     """The flow-matching point of the design space as a :class:`course_lib.recipes.Recipe`:
     RectifiedFlow, a :class:`TimeMLP` predicting the velocity, :func:`fm_loss`, and :func:`fm_euler`
-    on a uniform grid from t = 1 to 0 (one NFE per step)."""
+    on a uniform grid from t = 1 to 0 (one NFE per step). As in :func:`make_recipe`, the network's
+    initial weights depend on ``seed`` only (torch's global RNG is left untouched)."""
     dim = check_positive_int("dim", dim)
+    seed = check_seed(seed)
     rf = RectifiedFlow()
-    net = TimeMLP(dim, hidden=hidden, depth=depth, n_features=n_features)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = TimeMLP(dim, hidden=hidden, depth=depth, n_features=n_features)
     return Recipe("FM", rf, VelocityDenoiser(net, rf), fm_loss(rf), fm_euler,
                   lambda n: rf.grid(n, "uniform", t_min=0.0), 1)

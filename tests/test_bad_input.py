@@ -836,7 +836,7 @@ def _ch7_specs(ctx, nan_net) -> list[Spec]:
                     ("fm_euler(grid ending at t_min > 0) works", lambda: F.fm_euler(D_rf, x_rf, rf.grid(4)), (), "ok"),
                     ("fm_euler(NaN network)", lambda: F.fm_euler(F.VelocityDenoiser(nan_net, rf), x_rf, gr), ("step", "NaN"), "raise")]))
     add(Spec("flow.make_fm_recipe", F.make_fm_recipe, args=[("dim", 2, "int")],
-             kw=[("hidden", 8, "int"), ("depth", 1, "int"), ("n_features", 4, "int")],
+             kw=[("hidden", 8, "int"), ("depth", 1, "int"), ("n_features", 4, "int"), ("seed", 0, "seed")],
              extra=[("make_fm_recipe(n_features=5) (odd)", lambda: F.make_fm_recipe(2, n_features=5), ("n_features",), "raise"),
                     ("make_fm_recipe(2).sample(x, 3) works", lambda: F.make_fm_recipe(2, hidden=8, depth=1).sample(x_rf, 3), (), "ok")]))
     # -- grade -------------------------------------------------------------------------------------

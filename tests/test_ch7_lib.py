@@ -157,6 +157,17 @@ def test_make_fm_recipe_samples():
     assert x.shape == (10, 1) and info.nfe == 4
 
 
+def test_make_fm_recipe_is_seeded_and_leaves_the_global_rng_alone():
+    """Like make_recipe: the initial weights follow ``seed`` (Chapter 7's sweeps are reproducible in a
+    fresh kernel, whose global RNG torch seeds at random), and the caller's global RNG is not consumed."""
+    weights = lambda r: torch.cat([p.detach().flatten() for p in r.model.parameters()])
+    state = torch.random.get_rng_state()
+    a, b, c = (make_fm_recipe(2, hidden=16, depth=2, seed=s) for s in (3, 3, 4))
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert torch.equal(weights(a), weights(b))
+    assert not torch.equal(weights(a), weights(c))
+
+
 def test_guided_denoiser_unchecked_path_is_the_checked_one():
     """edm_heun calls the guided denoiser through its unchecked path: the same samples, bit for bit."""
     from course_lib.device import make_generator
