@@ -7,7 +7,8 @@
   where the website would show raw `$$`);
 * exercises/solutions follow the sphinx-exercise convention, solution cells are tagged, and the
   student copy of each notebook holds no solution;
-* no `torch.set_num_threads` in notebooks.
+* no `torch.set_num_threads` in notebooks;
+* the set-up cell seeds torch's global RNG (a fresh kernel seeds it at random).
 """
 from __future__ import annotations
 
@@ -193,6 +194,18 @@ def test_student_copy_has_no_solution(path):
 def test_no_thread_setting_in_notebooks(path):
     bad = [i for i, c in enumerate(load(path)["cells"]) if c["cell_type"] == "code" and "set_num_threads" in src(c)]
     assert not bad, f"{path.name}: cells {bad} call torch.set_num_threads (CI decides the threads)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_setup_seeds_the_global_rng(path):
+    """A network built without a generator (a UNet, a bare TimeMLP) takes its initial weights from
+    torch's global RNG, which a fresh kernel seeds at random: Chapter 7's U-Net differed from one run
+    to the next until its set-up seeded it. Every chapter's set-up cell (the one that imports
+    course_lib) seeds it."""
+    cells = load(path)["cells"]
+    setup = next(i for i, c in enumerate(cells) if c["cell_type"] == "code" and re.search(r"^import course_lib", src(c), re.M))
+    assert re.search(r"^torch\.manual_seed\(", src(cells[setup]), re.M), \
+        f"{path.name}: the set-up cell (cell {setup}) does not seed torch's global RNG (torch.manual_seed)"
 
 
 # ----------------------------------------------------------------------------- site configuration
