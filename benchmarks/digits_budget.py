@@ -60,6 +60,7 @@ def main() -> None:
     for config in args.configs:
         steps, channels, batch = (int(v) for v in config.split(":"))
         t0 = time.time()
+        torch.manual_seed(seed)     # the U-Net's initial weights (a fresh interpreter seeds the global RNG at random)
         model = ClassEDMPrecond(UNet(channels=channels, num_classes=10), sigma_data=sigma_data)
         res = train(model, class_edm_loss(10, p_uncond=0.5, sigma_data=sigma_data), pack_labels(X, labels),
                     steps=steps, batch_size=batch, lr=2e-3, ema_decay=0.995 if steps <= 1200 else 0.999,
