@@ -16,9 +16,8 @@ from torch import nn
 
 from ._checks import as_column, check_flow_time, check_matching_points, check_positive_int, check_seed
 from .device import rand, randn
-from .recipes import Recipe
+from .recipes import Recipe, _seeded_time_mlp
 from .losses import _check_model_input
-from .models import TimeMLP
 from .denoisers import NetDenoiser, _slope_in_sigma
 from .grids import Grid
 from .solvers import euler_step
@@ -144,8 +143,6 @@ def make_fm_recipe(dim: int, *, hidden: int = 64, depth: int = 3, n_features: in
     dim = check_positive_int("dim", dim)
     seed = check_seed(seed)
     rf = RectifiedFlow()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        net = TimeMLP(dim, hidden=hidden, depth=depth, n_features=n_features)
+    net = _seeded_time_mlp(dim, hidden, depth, seed, n_features)
     return Recipe("FM", rf, VelocityDenoiser(net, rf), fm_loss(rf), fm_euler,
                   lambda n: rf.grid(n, "uniform", t_min=0.0), 1)

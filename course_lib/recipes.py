@@ -87,6 +87,13 @@ class Recipe:
         return self.sampler(D, x_T, grid, return_info=True, keep_trajectory=False, **options)
 
 
+def _seeded_time_mlp(dim: int, hidden: int, depth: int, seed: int, n_features: int = 16) -> TimeMLP:
+    """A fresh TimeMLP whose initial weights depend on ``seed`` only; torch's global RNG is left as it was."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return TimeMLP(dim, hidden=hidden, depth=depth, n_features=n_features)
+
+
 def make_recipe(name: str, dim: int, *, hidden: int = 64, depth: int = 3, n_features: int = 16,
                 sigma_data: float = 0.5, edm_sigma_max: float = 80.0, chain_steps: int = 100, seed: int = 0) -> Recipe:
     """The classic recipes of Karras et al. (2022, Table 1), built from course_lib parts.
@@ -113,9 +120,7 @@ def make_recipe(name: str, dim: int, *, hidden: int = 64, depth: int = 3, n_feat
     chain_steps = check_positive_int("chain_steps", chain_steps, minimum=2)
     if edm_sigma_max <= 0.002:
         raise ValueError(f"edm_sigma_max must exceed sigma_min = 0.002, got {edm_sigma_max}")
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        net = TimeMLP(dim, hidden=hidden, depth=depth, n_features=n_features)
+    net = _seeded_time_mlp(dim, hidden, depth, seed, n_features)
     if name == "DDPM":
         chain = DDPMChain("linear", N=chain_steps)
         return Recipe(name, chain, EpsDenoiser(net, chain), ddpm_eps_loss(chain), ddim,
@@ -332,9 +337,7 @@ def fit_toy_ddpm(x_train: torch.Tensor, chain: DDPMChain, *, hidden: int = 64, d
             raise ValueError("x_train has a coordinate with zero spread; cannot standardise it")
     else:
         mean, std = torch.zeros(d), torch.ones(d)
-    with torch.random.fork_rng(devices=[]):     # the initial weights depend on ``seed`` only
-        torch.manual_seed(seed)
-        net = TimeMLP(d, hidden=hidden, depth=depth)
+    net = _seeded_time_mlp(d, hidden, depth, seed)
     t0 = time.perf_counter()
     result = train(EpsDenoiser(net, chain), ddpm_eps_loss(chain), (x_train - mean) / std, steps=steps,
                    batch_size=batch_size, lr=lr, final_lr=final_lr, ema_decay=ema_decay, seed=seed, device=device)
