@@ -9,10 +9,11 @@ the total of the medians, the torch thread count the kernels saw, and the enviro
 more while one bounded CPU-bound busy loop (a child ``python -c 'while ...'`` that stops by
 itself after ``--busy-seconds``) runs beside it, and the contended/alone ratio is printed.
 
-The header records a speed reference for the machine: milliseconds per step of a fixed torch
-workload the size of the chapters' toy training (no course_lib in it, so it does not change with
-the code). Cloud machines of the same name differ by 1.5x from day to day: compare tables from
-different days through it.
+The header records a speed reference for the machine, before and after the chapters: milliseconds
+per step of a fixed torch workload the size of the chapters' toy training (no course_lib in it, so
+it does not change with the code), always under ``OMP_WAIT_POLICY=PASSIVE``. Cloud machines of the
+same name differ by 1.5x from day to day and drift within the hour: compare tables from different
+days through it, and distrust a table whose two references differ much.
 With ``--compare OTHER_CHECKOUT`` every run of a chapter here is followed by a run of the same
 chapter in the other checkout (its notebooks, its ``course_lib``), so that a before/after is
 measured on the same machine in the same minutes.
@@ -89,8 +90,12 @@ print((time.perf_counter() - t) / 300 * 1e3)
 def speed_reference() -> float:
     """The machine's speed: milliseconds per step of a fixed torch workload (a 3 x 64 SiLU MLP,
     batch 1,024, AdamW; no course_lib, so it does not change with the code), median of 3 fresh
-    interpreters."""
-    runs = [float(subprocess.run([sys.executable, "-c", REFERENCE], capture_output=True, text=True, check=True).stdout)
+    interpreters, always with ``OMP_WAIT_POLICY=PASSIVE`` (the course's policy) whatever the caller's
+    environment says: the same workload takes about 1.4x longer under PASSIVE than with spinning
+    threads, so a reference taken under another policy is not comparable."""
+    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+    runs = [float(subprocess.run([sys.executable, "-c", REFERENCE], capture_output=True, text=True, check=True,
+                                 env=env).stdout)
             for _ in range(3)]
     return statistics.median(runs)
 
@@ -147,11 +152,14 @@ def main() -> None:
             print(f"{p.name}: {cont:.1f} s beside one busy loop ({cont / med:.1f}x)", flush=True)
         rows.append((p.name, med, min(times), max(times), cont))
 
+    reference_end = speed_reference()      # the host's speed drifts within the hour: taken again at the end
+    print(f"speed reference at the end: {reference_end:.2f} ms per step", flush=True)
     env = {k: os.environ.get(k, "(unset)") for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
     head = (f"\n## {datetime.date.today()} — {platform.machine()} {platform.system()}, {os.cpu_count()} cores, "
             f"torch threads {sorted(threads_seen)}, OMP_NUM_THREADS={env['OMP_NUM_THREADS']}, "
             f"OMP_WAIT_POLICY={env['OMP_WAIT_POLICY']}, {args.runs} run(s) per chapter; "
-            f"speed reference {reference:.2f} ms per step (REFERENCE in book.py)\n\n")
+            f"speed reference {reference:.2f} ms per step before, {reference_end:.2f} after (REFERENCE in book.py, "
+            f"always under OMP_WAIT_POLICY=PASSIVE)\n\n")
     table = "| chapter | median s | min s | max s | beside a busy loop s | ratio |\n|---|---:|---:|---:|---:|---:|\n"
     for name, med, lo, hi, cont in rows:
         c = f"{cont:.1f} | {cont / med:.1f}x" if cont is not None else "– | –"
@@ -173,7 +181,7 @@ def main() -> None:
         with open(args.json, "w") as f:
             json.dump({"date": str(datetime.date.today()), "cores": os.cpu_count(), "runs": args.runs,
                        "torch_threads": sorted(threads_seen), "omp_wait_policy": env["OMP_WAIT_POLICY"],
-                       "speed_reference_ms_per_step": round(reference, 2),
+                       "speed_reference_ms_per_step": [round(reference, 2), round(reference_end, 2)],
                        "median_seconds": {name[:2]: round(med, 1) for name, med, *_ in rows},
                        "contended_ratio": {name[:2]: round(c / med, 2) for name, med, _, _, c in rows if c}},
                       f, indent=1)
